@@ -1,0 +1,46 @@
+# conveyor's two set-up commands, `make demo` and `make test`, and the targets
+# they are built from. Every target installs what is missing first.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test unit lint lint-full format demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Everything a change must pass: lint, then every test through ctest.
+test: build lint
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
+
+unit: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+lint: configure
+	@bash scripts/lint.sh $(BUILD_DIR)
+
+lint-full: configure
+	@bash scripts/lint.sh $(BUILD_DIR) --full
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+demo: build
+	@bash examples/run-demo.sh $(BUILD_DIR)/src/cli/conveyor
+
+bench: build
+	@bash bench/run.sh $(BUILD_DIR)
+
+clean:
+	@rm -rf $(BUILD_DIR)
