@@ -1,0 +1,32 @@
+// Whole-file reads and crash-safe writes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace conveyor {
+
+// Reads the whole file. Errors name the path and the OS reason.
+Result<std::string> ReadFileToString(const std::filesystem::path& path);
+
+// Writes `contents` to a temporary file beside `path`, flushes it to disk, then
+// renames it over `path`, so readers see the old file or the new one, never a
+// half-written one, even after SIGKILL or power loss. `mode` is applied to the
+// new file before the rename.
+Status AtomicWriteFile(const std::filesystem::path& path, std::string_view contents,
+                       std::filesystem::perms mode = std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write |
+                                                     std::filesystem::perms::group_read |
+                                                     std::filesystem::perms::others_read);
+
+// A unique temporary name in the same directory as `path` (so a rename from it
+// is atomic): "<dir>/.<name>.tmp.<pid>.<counter>".
+std::filesystem::path TempPathBeside(const std::filesystem::path& path);
+
+// "strerror(errno)" for the current errno, for error messages.
+std::string ErrnoMessage();
+
+}  // namespace conveyor
