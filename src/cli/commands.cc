@@ -1,0 +1,15 @@
+#include "cli/commands.h"
+
+namespace conveyor::cli {
+
+std::vector<std::unique_ptr<Command>> AllCommands() {
+  std::vector<std::unique_ptr<Command>> commands;
+  commands.push_back(MakeInitCommand());
+  commands.push_back(MakeReproCommand());
+  commands.push_back(MakeStatusCommand());
+  commands.push_back(MakeDagCommand());
+  commands.push_back(MakeHashCommand());
+  return commands;
+}
+
+}  // namespace conveyor::cli

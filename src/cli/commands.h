@@ -1,0 +1,16 @@
+// Factories for each command; defined one per file, listed in commands.cc.
+#pragma once
+
+#include <memory>
+
+#include "cli/command.h"
+
+namespace conveyor::cli {
+
+std::unique_ptr<Command> MakeInitCommand();
+std::unique_ptr<Command> MakeReproCommand();
+std::unique_ptr<Command> MakeStatusCommand();
+std::unique_ptr<Command> MakeDagCommand();
+std::unique_ptr<Command> MakeHashCommand();
+
+}  // namespace conveyor::cli

@@ -1,0 +1,133 @@
+// `conveyor status`: which stages changed since dvc.lock was written, and why.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/pipeline_commands.h"
+#include "common/subprocess.h"
+#include "pipeline/repro.h"
+
+namespace conveyor::cli {
+
+namespace {
+
+// Which block of DVC's status layout a change belongs to.
+std::string_view Group(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kNeverRan:
+    case ChangeKind::kCommand:
+    case ChangeKind::kAlwaysChanged:
+      return "";
+    case ChangeKind::kDepModified:
+    case ChangeKind::kDepDeleted:
+    case ChangeKind::kDepNew:
+    case ChangeKind::kParamModified:
+    case ChangeKind::kParamDeleted:
+    case ChangeKind::kParamNew:
+      return "deps";
+    case ChangeKind::kOutModified:
+    case ChangeKind::kOutDeleted:
+    case ChangeKind::kOutNew:
+    case ChangeKind::kOutNotInCache:
+      return "outs";
+  }
+  return "";
+}
+
+std::string FormatText(const std::vector<StageReport>& reports) {
+  std::string text;
+  for (const StageReport& report : reports) {
+    if (report.changes.empty())
+      continue;
+    text += report.stage + ":\n";
+    std::string_view open_group;
+    for (const Change& change : report.changes) {
+      std::string_view group = Group(change.kind);
+      if (group.empty()) {
+        text += fmt::format("\t{}\n", change.Label());
+        open_group = "";
+        continue;
+      }
+      if (group != open_group) {
+        text += fmt::format("\tchanged {}:\n", group);
+        open_group = group;
+      }
+      std::string label = fmt::format("{}:", change.Label());
+      text += fmt::format("\t\t{:<20}{}", label, change.subject);
+      if (!change.detail.empty())
+        text += " (" + change.detail + ")";
+      text += "\n";
+    }
+  }
+  return text;
+}
+
+nlohmann::ordered_json FormatJson(const std::vector<StageReport>& reports) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (const StageReport& report : reports) {
+    if (report.changes.empty())
+      continue;
+    nlohmann::ordered_json changes = nlohmann::ordered_json::array();
+    for (const Change& change : report.changes) {
+      nlohmann::ordered_json item;
+      std::string_view group = Group(change.kind);
+      item["group"] = group.empty() ? "stage" : std::string(group);
+      item["change"] = change.Label();
+      item["subject"] = change.subject;
+      if (!change.detail.empty())
+        item["detail"] = change.detail;
+      changes.push_back(std::move(item));
+    }
+    json[report.stage] = std::move(changes);
+  }
+  return json;
+}
+
+class StatusCommand : public Command {
+ public:
+  std::string_view Name() const override { return "status"; }
+  std::string_view Summary() const override {
+    return "Show which stages changed since their last run, and what changed";
+  }
+  void Configure(CLI::App& app) override {
+    app.add_option("targets", targets_, "Stages to check, with their upstream (default: all)");
+    app.add_flag("--json", json_, "Print a JSON object: stage -> list of changes");
+    app.footer(
+        "Examples:\n"
+        "  conveyor status                 what would 'conveyor repro' run, and why\n"
+        "  conveyor status train --json    the same for 'train', for scripts");
+  }
+  Status Run(const GlobalOptions& global, Console& console) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global));
+    ShellRunner runner;  // status never runs commands
+    NullListener listener;
+    Repro repro(loaded->project, loaded->workspace, runner, listener);
+    ASSIGN_OR_RETURN(std::vector<StageReport> reports, repro.Inspect(targets_));
+    if (json_) {
+      console.Out(FormatJson(reports).dump(2));
+      return OkStatus();
+    }
+    std::string text = FormatText(reports);
+    console.Out(text.empty() ? "Data and pipelines are up to date." : text);
+    return OkStatus();
+  }
+
+ private:
+  class NullListener : public ReproListener {
+   public:
+    void StageSkipped(const StageNode&, std::string_view) override {}
+    void StageStarting(const StageNode&, const std::vector<Change>&) override {}
+    void CommandStarting(const StageNode&, std::string_view) override {}
+    void StageFinished(const StageNode&, StageResult, const Status&) override {}
+    void LockWritten(std::string_view) override {}
+  };
+
+  std::vector<std::string> targets_;
+  bool json_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeStatusCommand() { return std::make_unique<StatusCommand>(); }
+
+}  // namespace conveyor::cli

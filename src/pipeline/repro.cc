@@ -1,0 +1,460 @@
+#include "pipeline/repro.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "cache/dvcignore.h"
+#include "cache/hasher.h"
+#include "cache/object_store.h"
+#include "cache/stat_cache.h"
+#include "pipeline/lock_file.h"
+#include "pipeline/params_file.h"
+
+namespace conveyor {
+
+namespace fs = std::filesystem;
+
+size_t ReproSummary::Count(StageResult result) const {
+  return static_cast<size_t>(std::count_if(stages.begin(), stages.end(),
+                                           [&](const auto& s) { return s.second == result; }));
+}
+
+namespace {
+
+bool Exists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+bool IsExecutable(const fs::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) != 0;
+}
+
+// Removes a file or directory tree, making read-only entries writable first
+// (cache links may be 0444).
+Status RemovePath(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(path, ec)))
+    return OkStatus();
+  fs::remove_all(path, ec);
+  if (ec)
+    return Error(Code::kIo, "cannot remove {}: {}", path.string(), ec.message());
+  return OkStatus();
+}
+
+}  // namespace
+
+// Per-thread tools: a Hasher is not thread-safe, so each worker owns one.
+struct WorkerTools {
+  IgnoreRules ignore;
+  std::unique_ptr<Hasher> hasher;
+};
+
+class Repro::Impl {
+ public:
+  Impl(const Project& project, const Workspace& workspace, CommandRunner& runner,
+       ReproListener& listener)
+      : project_(project),
+        dag_(workspace.dag()),
+        runner_(runner),
+        listener_(listener),
+        store_(project.cache_dir()) {}
+
+  Status Open() {
+    std::error_code ec;
+    fs::path dir = project_.tmp_dir() / "conveyor";
+    fs::create_directories(dir, ec);
+    if (ec)
+      return Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
+    ASSIGN_OR_RETURN(stat_cache_, StatCache::Open(dir / "stat-cache.db"));
+    return OkStatus();
+  }
+
+  Result<std::unique_ptr<WorkerTools>> MakeTools(int hash_threads) {
+    ASSIGN_OR_RETURN(IgnoreRules ignore, IgnoreRules::Load(project_.root()));
+    auto tools = std::make_unique<WorkerTools>(WorkerTools{std::move(ignore), nullptr});
+    HasherOptions options;
+    options.threads = hash_threads;
+    tools->hasher = std::make_unique<Hasher>(stat_cache_.get(), &tools->ignore, options);
+    return tools;
+  }
+
+  // The lock entry for a stage, from its dvc.lock (read once per run).
+  Result<std::optional<LockedStage>> Locked(const StageNode& node) {
+    std::lock_guard<std::mutex> lock(lock_mu_);
+    ASSIGN_OR_RETURN(LockFile * file, LockFor(node));
+    const LockedStage* locked = file->Find(node.stage.name);
+    if (locked == nullptr)
+      return std::optional<LockedStage>();
+    return std::optional<LockedStage>(*locked);
+  }
+
+  Result<Observation> Observe(const StageNode& node, const LockedStage* locked,
+                              WorkerTools& tools) {
+    Observation now;
+    const Stage& stage = node.stage;
+    for (size_t i = 0; i < stage.deps.size(); ++i) {
+      ASSIGN_OR_RETURN(ObservedPath observed, ObservePath(stage.deps[i], node.dep_paths[i], tools));
+      now.deps.push_back(std::move(observed));
+    }
+    (void)locked;
+    ASSIGN_OR_RETURN(now.params, ReadParams(node));
+    for (size_t i = 0; i < stage.outs.size(); ++i) {
+      ASSIGN_OR_RETURN(ObservedPath observed,
+                       ObservePath(stage.outs[i].path, node.out_paths[i], tools));
+      if (observed.hash && stage.outs[i].cache)
+        observed.in_cache = store_.Contains(*observed.hash);
+      now.outs.push_back(std::move(observed));
+    }
+    return now;
+  }
+
+  Result<ObservedPath> ObservePath(const std::string& written, const std::string& relpath,
+                                   WorkerTools& tools) {
+    ObservedPath observed;
+    observed.path = written;
+    fs::path absolute = project_.root() / relpath;
+    if (!Exists(absolute))
+      return observed;
+    ASSIGN_OR_RETURN(HashedObject hashed, tools.hasher->Hash(absolute, false));
+    observed.hash = hashed.hash;
+    return observed;
+  }
+
+  // Current values of the stage's params, as dvc.lock records them: listed
+  // keys as written, or a whole file's top-level keys.
+  Result<std::vector<LockedParams>> ReadParams(const StageNode& node) {
+    std::vector<LockedParams> result;
+    for (const ParamSpec& spec : node.stage.params) {
+      ASSIGN_OR_RETURN(std::string relpath, JoinProjectPath(node.wdir, spec.file));
+      auto tree = LoadParamsFile(project_.root() / relpath, relpath);
+      if (!tree.ok()) {
+        return tree.status().WithContext(
+            fmt::format("{}: stage '{}'", spec.where.ToString(), node.stage.name));
+      }
+      LockedParams params;
+      params.file = spec.file;
+      if (spec.whole_file) {
+        params.values = *tree;
+      } else {
+        for (const std::string& key : spec.keys) {
+          auto value = LookupParam(*tree, key, relpath);
+          if (!value.ok()) {
+            return value.status().WithContext(
+                fmt::format("{}: stage '{}'", spec.where.ToString(), node.stage.name));
+          }
+          params.values[key] = *value;
+        }
+      }
+      result.push_back(std::move(params));
+    }
+    return result;
+  }
+
+  Result<StageReport> Report(size_t index, WorkerTools& tools) {
+    const StageNode& node = dag_.node(index);
+    ASSIGN_OR_RETURN(std::optional<LockedStage> locked, Locked(node));
+    ASSIGN_OR_RETURN(Observation now, Observe(node, locked ? &*locked : nullptr, tools));
+    StageReport report;
+    report.stage = node.Address();
+    report.frozen = node.stage.frozen;
+    report.changes = DiffStage(node.stage, locked ? &*locked : nullptr, now);
+    return report;
+  }
+
+  // A dependency that is missing and that no stage or .dvc file provides
+  // cannot appear by running anything: refuse before running any stage.
+  Status CheckInputsExist(const std::vector<size_t>& selected) {
+    for (size_t index : selected) {
+      const StageNode& node = dag_.node(index);
+      for (size_t i = 0; i < node.stage.deps.size(); ++i) {
+        const std::string& dep = node.dep_paths[i];
+        if (Exists(project_.root() / dep) || dag_.ProducerOf(dep) || dag_.IsTracked(dep)) {
+          continue;
+        }
+        const SourceLocation& where =
+            i < node.stage.deps_where.size() ? node.stage.deps_where[i] : node.stage.where;
+        return Error(Code::kNotFound,
+                     "{}: stage '{}': dependency '{}' does not exist and no stage produces it",
+                     where.ToString(), node.Address(), node.stage.deps[i]);
+      }
+    }
+    return OkStatus();
+  }
+
+  // Runs one changed stage to completion and records it.
+  Status Execute(size_t index, WorkerTools& tools, bool prefix_output) {
+    const StageNode& node = dag_.node(index);
+    const Stage& stage = node.stage;
+    for (size_t i = 0; i < stage.deps.size(); ++i) {
+      if (!Exists(project_.root() / node.dep_paths[i])) {
+        return Error(Code::kNotFound, "stage '{}': dependency '{}' does not exist", node.Address(),
+                     stage.deps[i]);
+      }
+    }
+    // Outputs are removed before the run so a stage never sees stale results,
+    // unless persist: true, in which case a cache link becomes a private copy.
+    for (size_t i = 0; i < stage.outs.size(); ++i) {
+      fs::path absolute = project_.root() / node.out_paths[i];
+      if (stage.outs[i].persist) {
+        if (Exists(absolute))
+          RETURN_IF_ERROR(store_.Unprotect(absolute));
+      } else {
+        RETURN_IF_ERROR(RemovePath(absolute));
+      }
+    }
+    fs::path cwd = project_.root() / node.wdir;
+    for (const std::string& command : stage.cmd) {
+      listener_.CommandStarting(node, command);
+      CommandSpec spec{command, cwd, prefix_output ? "[" + node.Address() + "] " : ""};
+      ASSIGN_OR_RETURN(CommandResult result, runner_.Run(spec));
+      if (InterruptSignal() != 0) {
+        return Error(Code::kCancelled, "stage '{}' was interrupted by signal {}", node.Address(),
+                     InterruptSignal());
+      }
+      if (!result.ok()) {
+        return Error(Code::kFailed, "stage '{}' failed: command '{}' {}", node.Address(), command,
+                     result.Describe());
+      }
+    }
+    return Commit(node, tools);
+  }
+
+  // Hashes the stage's deps and outs after a successful run, saves cached
+  // outputs, and writes the lock entry.
+  Status Commit(const StageNode& node, WorkerTools& tools) {
+    const Stage& stage = node.stage;
+    LockedStage locked;
+    locked.name = stage.name;
+    locked.cmd = stage.cmd;
+    locked.cmd_is_list = stage.cmd_is_list;
+    for (size_t i = 0; i < stage.deps.size(); ++i) {
+      fs::path absolute = project_.root() / node.dep_paths[i];
+      ASSIGN_OR_RETURN(HashedObject hashed, tools.hasher->Hash(absolute, false));
+      locked.deps.push_back({stage.deps[i], hashed.hash, true, IsExecutable(absolute)});
+    }
+    ASSIGN_OR_RETURN(locked.params, ReadParams(node));
+    for (size_t i = 0; i < stage.outs.size(); ++i) {
+      const OutSpec& out = stage.outs[i];
+      fs::path absolute = project_.root() / node.out_paths[i];
+      if (!Exists(absolute)) {
+        return Error(Code::kFailed, "stage '{}' did not create its output '{}'", node.Address(),
+                     out.path);
+      }
+      ASSIGN_OR_RETURN(HashedObject hashed, tools.hasher->Hash(absolute, true));
+      if (out.cache) {
+        RETURN_IF_ERROR(store_.Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
+      }
+      locked.outs.push_back({out.path, hashed.hash, true, IsExecutable(absolute)});
+    }
+    std::sort(locked.deps.begin(), locked.deps.end(),
+              [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
+    std::sort(locked.outs.begin(), locked.outs.end(),
+              [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
+    return WriteLock(node, std::move(locked));
+  }
+
+  Status WriteLock(const StageNode& node, LockedStage locked) {
+    std::lock_guard<std::mutex> lock(lock_mu_);
+    ASSIGN_OR_RETURN(LockFile * file, LockFor(node));
+    LockFile updated = *file;
+    updated.Upsert(std::move(locked));
+    std::string path = Workspace::LockPathFor(node.dvcfile);
+    RETURN_IF_ERROR(WriteLockFile(project_.root() / path, updated));
+    *file = std::move(updated);
+    listener_.LockWritten(path);
+    return OkStatus();
+  }
+
+  Result<ReproSummary> Run(const ReproOptions& options) {
+    ASSIGN_OR_RETURN(std::vector<size_t> selected,
+                     dag_.Select(options.targets, options.single_item, options.downstream));
+    RETURN_IF_ERROR(CheckInputsExist(selected));
+    int jobs = std::max(1, options.jobs);
+    // With one stage at a time, hashing gets every core; with several, the
+    // stages share them.
+    int hash_threads = jobs == 1 ? 0 : 1;
+
+    std::vector<bool> in_run(dag_.nodes().size(), false);
+    for (size_t index : selected)
+      in_run[index] = true;
+    enum class State { kPending, kRunning, kDone, kFailed };
+    std::vector<State> state(dag_.nodes().size(), State::kPending);
+    std::vector<StageResult> results(dag_.nodes().size(), StageResult::kNotRun);
+    // Stages that will (or, dry, would) run: their dependents must rerun.
+    std::vector<bool> reran(dag_.nodes().size(), false);
+    Status first_error;
+
+    std::mutex mu;
+    std::condition_variable cv;
+    int running = 0;
+    std::vector<std::thread> threads;
+
+    auto process = [&](size_t index, WorkerTools& tools) -> std::pair<StageResult, Status> {
+      const StageNode& node = dag_.node(index);
+      auto report = Report(index, tools);
+      if (!report.ok())
+        return {StageResult::kFailed, report.status()};
+      std::vector<Change> why = report->changes;
+      bool upstream_reran = false;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        for (size_t up : dag_.upstream(index))
+          upstream_reran = upstream_reran || reran[up];
+      }
+      if (why.empty() && options.force)
+        why.push_back({ChangeKind::kAlwaysChanged, "--force", ""});
+      if (why.empty() && options.dry && upstream_reran) {
+        why.push_back({ChangeKind::kDepModified, "(an upstream stage runs first)", ""});
+      }
+      if (why.empty()) {
+        listener_.StageSkipped(node, "didn't change");
+        return {StageResult::kUpToDate, OkStatus()};
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        reran[index] = true;
+      }
+      listener_.StageStarting(node, why);
+      if (options.dry) {
+        for (const std::string& command : node.stage.cmd)
+          listener_.CommandStarting(node, command);
+        return {StageResult::kWouldRun, OkStatus()};
+      }
+      Status status = Execute(index, tools, jobs > 1);
+      return {status.ok() ? StageResult::kRan : StageResult::kFailed, status};
+    };
+
+    auto upstream_state = [&](size_t index) {
+      // kDone when all selected upstream stages succeeded, kFailed when one
+      // failed, kPending otherwise.
+      for (size_t up : dag_.upstream(index)) {
+        if (!in_run[up])
+          continue;
+        if (state[up] == State::kFailed)
+          return State::kFailed;
+        if (state[up] != State::kDone)
+          return State::kPending;
+      }
+      return State::kDone;
+    };
+
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      if (InterruptSignal() != 0 && first_error.ok()) {
+        first_error = Error(Code::kCancelled, "interrupted by signal {}", InterruptSignal());
+      }
+      bool pending = false;
+      bool launched = false;
+      for (size_t index : selected) {
+        if (state[index] != State::kPending)
+          continue;
+        State up = upstream_state(index);
+        if (up == State::kFailed || (!first_error.ok() && up != State::kPending)) {
+          // Downstream of a failure, or stopping after one: never starts.
+          state[index] = State::kFailed;
+          results[index] = StageResult::kNotRun;
+          launched = true;
+          continue;
+        }
+        pending = true;
+        if (up != State::kDone || running >= jobs)
+          continue;
+        state[index] = State::kRunning;
+        ++running;
+        launched = true;
+        threads.emplace_back([&, index] {
+          std::pair<StageResult, Status> outcome;
+          auto tools = MakeTools(hash_threads);
+          if (tools.ok()) {
+            outcome = process(index, **tools);
+          } else {
+            outcome = {StageResult::kFailed, tools.status()};
+          }
+          listener_.StageFinished(dag_.node(index), outcome.first, outcome.second);
+          std::lock_guard<std::mutex> guard(mu);
+          results[index] = outcome.first;
+          state[index] = outcome.first == StageResult::kFailed ? State::kFailed : State::kDone;
+          if (!outcome.second.ok() && first_error.ok())
+            first_error = outcome.second;
+          --running;
+          cv.notify_all();
+        });
+      }
+      if (!pending && running == 0)
+        break;
+      if (!launched)
+        cv.wait(lock);
+    }
+    lock.unlock();
+    for (std::thread& thread : threads)
+      thread.join();
+
+    ReproSummary summary;
+    for (size_t index : selected)
+      summary.stages.emplace_back(dag_.node(index).Address(), results[index]);
+    if (!first_error.ok())
+      return first_error;
+    return summary;
+  }
+
+  Result<std::vector<StageReport>> Inspect(const std::vector<std::string>& targets) {
+    ASSIGN_OR_RETURN(std::vector<size_t> selected, dag_.Select(targets, false, false));
+    ASSIGN_OR_RETURN(std::unique_ptr<WorkerTools> tools, MakeTools(0));
+    std::vector<StageReport> reports;
+    for (size_t index : selected) {
+      ASSIGN_OR_RETURN(StageReport report, Report(index, *tools));
+      reports.push_back(std::move(report));
+    }
+    return reports;
+  }
+
+ private:
+  // Requires lock_mu_.
+  Result<LockFile*> LockFor(const StageNode& node) {
+    std::string path = Workspace::LockPathFor(node.dvcfile);
+    auto it = locks_.find(path);
+    if (it == locks_.end()) {
+      ASSIGN_OR_RETURN(LockFile file, ReadLockFile(project_.root() / path));
+      it = locks_.emplace(path, std::move(file)).first;
+    }
+    return &it->second;
+  }
+
+  // Constant after construction.
+  const Project& project_;
+  const Dag& dag_;
+  CommandRunner& runner_;
+  ReproListener& listener_;
+  ObjectStore store_;
+  std::unique_ptr<StatCache> stat_cache_;  // thread-safe
+
+  std::mutex lock_mu_;
+  std::map<std::string, LockFile> locks_;  // guarded by lock_mu_: lock path -> contents
+};
+
+Repro::Repro(const Project& project, const Workspace& workspace, CommandRunner& runner,
+             ReproListener& listener)
+    : impl_(std::make_unique<Impl>(project, workspace, runner, listener)) {}
+
+Repro::~Repro() = default;
+
+Result<ReproSummary> Repro::Run(const ReproOptions& options) {
+  RETURN_IF_ERROR(impl_->Open());
+  return impl_->Run(options);
+}
+
+Result<std::vector<StageReport>> Repro::Inspect(const std::vector<std::string>& targets) {
+  RETURN_IF_ERROR(impl_->Open());
+  return impl_->Inspect(targets);
+}
+
+}  // namespace conveyor

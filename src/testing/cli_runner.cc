@@ -1,0 +1,52 @@
+#include "testing/cli_runner.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "testing/temp_dir.h"
+
+namespace conveyor::testing {
+
+std::string ShellQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+int Shell(const std::filesystem::path& cwd, const std::string& command) {
+  std::string full = "cd " + ShellQuote(cwd.string()) + " && ( " + command + " )";
+  int status = std::system(full.c_str());
+  if (status == -1) {
+    std::perror("system");
+    std::abort();
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CliResult RunConveyor(const std::filesystem::path& cwd, const std::string& args,
+                      const std::string& env) {
+  const char* binary = std::getenv("CONVEYOR_BIN");
+  if (binary == nullptr) {
+    std::fprintf(stderr, "CONVEYOR_BIN is not set; run the test through ctest\n");
+    std::abort();
+  }
+  TempDir capture;
+  std::string command = env + ShellQuote(binary) + " " + args + " > " +
+                        ShellQuote((capture / "out").string()) + " 2> " +
+                        ShellQuote((capture / "err").string()) + " < /dev/null";
+  CliResult result;
+  result.exit_code = Shell(cwd, command);
+  result.out = ReadFile(capture / "out");
+  result.err = ReadFile(capture / "err");
+  return result;
+}
+
+}  // namespace conveyor::testing
