@@ -52,8 +52,9 @@ int Main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fputs(fmt::format("conveyor: error: {}\n", e.what()).c_str(), stderr);
-    std::fputs("Run 'conveyor --help' or 'conveyor COMMAND --help' for usage.\n", stderr);
+    // One line, like every other error; the hint names where help is.
+    std::fputs(fmt::format("conveyor: error: {} (see 'conveyor --help')\n", e.what()).c_str(),
+               stderr);
     return 2;
   }
 
