@@ -90,23 +90,6 @@ fs::path Project::cache_dir() const {
   return configured.is_absolute() ? configured : (dvc_dir() / configured).lexically_normal();
 }
 
-std::vector<std::string> Project::cache_types() const {
-  std::optional<std::string> value = config_.Get("cache", "type");
-  if (!value || value->empty()) return {"reflink", "copy"};
-  std::vector<std::string> types;
-  size_t start = 0;
-  while (start <= value->size()) {
-    size_t comma = value->find(',', start);
-    if (comma == std::string::npos) comma = value->size();
-    std::string type = value->substr(start, comma - start);
-    type.erase(0, type.find_first_not_of(' '));
-    type.erase(type.find_last_not_of(' ') + 1);
-    if (!type.empty()) types.push_back(type);
-    start = comma + 1;
-  }
-  return types;
-}
-
 Result<std::string> Project::RelativePath(const fs::path& cwd, const fs::path& user_path) const {
   fs::path absolute = (user_path.is_absolute() ? user_path : cwd / user_path).lexically_normal();
   fs::path relative = absolute.lexically_relative(root_);

@@ -31,8 +31,6 @@ class Project {
   std::filesystem::path cache_dir() const;
   // Scratch space that is never committed: .dvc/tmp.
   std::filesystem::path tmp_dir() const { return root_ / ".dvc" / "tmp"; }
-  // cache.type as an ordered list; DVC's default is reflink, then copy.
-  std::vector<std::string> cache_types() const;
   // .dvc/config overlaid with .dvc/config.local.
   const IniFile& config() const { return config_; }
 

@@ -35,7 +35,7 @@ TEST(ProjectTest, DiscoverWalksUpAndMergesLocalConfig) {
   auto project = Project::Discover(dir / "src/deep");
   ASSERT_TRUE(project.ok()) << project.status().message();
   EXPECT_EQ(project->root(), fs::canonical(dir.path()));
-  EXPECT_EQ(project->cache_types(), (std::vector<std::string>{"hardlink", "symlink"}));
+  EXPECT_EQ(project->config().Get("cache", "type"), "hardlink, symlink");
   EXPECT_EQ(project->cache_dir(), fs::path("/srv/cache"));
   EXPECT_EQ(*project->RelativePath(dir / "src", "../data/./x.csv"), "data/x.csv");
   EXPECT_EQ(project->RelativePath(dir / "src", "../../elsewhere").status().code(),
@@ -47,13 +47,6 @@ TEST(ProjectTest, DiscoverOutsideAProjectSaysHowToStart) {
   auto project = Project::Discover(dir.path());
   EXPECT_EQ(project.status().code(), Code::kNotFound);
   EXPECT_NE(project.status().message().find("run 'conveyor init'"), std::string::npos);
-}
-
-TEST(ProjectTest, DefaultCacheTypeIsReflinkThenCopy) {
-  testing::TempDir dir;
-  auto project = Project::Init(dir.path(), true, false);
-  ASSERT_TRUE(project.ok());
-  EXPECT_EQ(project->cache_types(), (std::vector<std::string>{"reflink", "copy"}));
 }
 
 }  // namespace

@@ -1,0 +1,50 @@
+#include "pipeline/project_cache.h"
+
+#include <system_error>
+
+namespace conveyor {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+HasherOptions Options(int threads) {
+  HasherOptions options;
+  options.threads = threads;
+  return options;
+}
+
+}  // namespace
+
+ProjectHasher::ProjectHasher(IgnoreRules ignore, StatCache* stat_cache, int threads)
+    : ignore_(std::move(ignore)), hasher_(stat_cache, &ignore_, Options(threads)) {}
+
+ProjectCache::ProjectCache(const Project& project, std::vector<LinkType> link_types,
+                           std::unique_ptr<StatCache> stat_cache)
+    : project_(project),
+      store_(project.cache_dir()),
+      link_types_(std::move(link_types)),
+      stat_cache_(std::move(stat_cache)) {}
+
+Result<std::unique_ptr<ProjectCache>> ProjectCache::Open(const Project& project) {
+  std::vector<LinkType> link_types = DefaultLinkTypes();
+  if (std::optional<std::string> configured = project.config().Get("cache", "type")) {
+    auto parsed = ParseLinkTypes(*configured);
+    if (!parsed.ok()) return parsed.status().WithContext(".dvc/config: cache.type");
+    link_types = std::move(parsed).value();
+  }
+  std::error_code ec;
+  fs::path dir = project.tmp_dir() / "conveyor";
+  fs::create_directories(dir, ec);
+  if (ec) return Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
+  ASSIGN_OR_RETURN(std::unique_ptr<StatCache> stat_cache, StatCache::Open(dir / "stat-cache.db"));
+  return std::unique_ptr<ProjectCache>(
+      new ProjectCache(project, std::move(link_types), std::move(stat_cache)));
+}
+
+Result<std::unique_ptr<ProjectHasher>> ProjectCache::NewHasher(int threads) {
+  ASSIGN_OR_RETURN(IgnoreRules ignore, IgnoreRules::Load(project_.root()));
+  return std::make_unique<ProjectHasher>(std::move(ignore), stat_cache_.get(), threads);
+}
+
+}  // namespace conveyor

@@ -1,0 +1,408 @@
+#include "pipeline/yaml_value.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "common/file_util.h"
+
+namespace conveyor {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Consumes characters of `allowed` (plus '_') from s[*i]; returns how many.
+template <typename Pred>
+size_t Span(std::string_view s, size_t i, Pred pred) {
+  size_t n = 0;
+  while (i + n < s.size() && (pred(s[i + n]) || s[i + n] == '_'))
+    ++n;
+  return n;
+}
+
+bool IsBoolText(std::string_view s) {
+  return s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE";
+}
+
+bool IsNullText(std::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+
+// [-+]?(0b[01_]+ | 0o?[0-7_]+ | [0-9_]+ | 0x[0-9a-fA-F_]+)
+bool IsIntText(std::string_view s) {
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  std::string_view body = s.substr(i);
+  auto all = [](std::string_view t, auto pred) {
+    if (t.empty())
+      return false;
+    for (char c : t) {
+      if (!pred(c) && c != '_')
+        return false;
+    }
+    return true;
+  };
+  if (body.size() > 2 && body[0] == '0' && body[1] == 'b') {
+    return all(body.substr(2), [](char c) { return c == '0' || c == '1'; });
+  }
+  if (body.size() > 2 && body[0] == '0' && body[1] == 'o') {
+    return all(body.substr(2), [](char c) { return c >= '0' && c <= '7'; });
+  }
+  if (body.size() > 2 && body[0] == '0' && body[1] == 'x') {
+    return all(body.substr(2), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  }
+  return all(body, IsDigit);
+}
+
+// Exponent "[eE][-+]?[0-9]+" (sign required when `sign_required`) at s[i];
+// returns its length, or 0 when absent or malformed.
+size_t ExponentLength(std::string_view s, size_t i, bool sign_required) {
+  if (i >= s.size() || (s[i] != 'e' && s[i] != 'E'))
+    return 0;
+  size_t j = i + 1;
+  if (j < s.size() && (s[j] == '-' || s[j] == '+')) {
+    ++j;
+  } else if (sign_required) {
+    return 0;
+  }
+  size_t digits = 0;
+  while (j + digits < s.size() && IsDigit(s[j + digits]))
+    ++digits;
+  return digits == 0 ? 0 : j + digits - i;
+}
+
+bool IsFloatText(std::string_view s) {
+  if (s == ".nan" || s == ".NaN" || s == ".NAN")
+    return true;
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  std::string_view body = s.substr(i);
+  if (body == ".inf" || body == ".Inf" || body == ".INF")
+    return true;
+  if (body.empty())
+    return false;
+  if (body[0] == '.') {
+    // \.[0-9_]+([eE][-+][0-9]+)?
+    size_t n = Span(body, 1, IsDigit);
+    if (n == 0)
+      return false;
+    size_t end = 1 + n;
+    if (end == body.size())
+      return true;
+    size_t e = ExponentLength(body, end, /*sign_required=*/true);
+    return e != 0 && end + e == body.size();
+  }
+  if (!IsDigit(body[0]))
+    return false;
+  size_t end = Span(body, 0, IsDigit);
+  if (end < body.size() && body[end] == '.') {
+    end += 1 + Span(body, end + 1, IsDigit);
+    if (end == body.size())
+      return true;
+    size_t e = ExponentLength(body, end, /*sign_required=*/false);
+    return e != 0 && end + e == body.size();
+  }
+  size_t e = ExponentLength(body, end, /*sign_required=*/false);
+  return e != 0 && end + e == body.size();
+}
+
+std::string WithoutUnderscores(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c != '_')
+      out += c;
+  }
+  return out;
+}
+
+Json IntValue(std::string_view text) {
+  std::string s = WithoutUnderscores(text);
+  bool negative = false;
+  size_t i = 0;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  int base = 10;
+  if (s.size() > i + 1 && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'o' || s[i + 1] == 'x')) {
+    base = s[i + 1] == 'b' ? 2 : (s[i + 1] == 'o' ? 8 : 16);
+    i += 2;
+  }
+  if (i >= s.size())
+    return Json(std::string(text));
+  uint64_t magnitude = 0;
+  auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + s.size(), magnitude, base);
+  if (ec != std::errc() || ptr != s.data() + s.size()) {
+    // Beyond 64 bits: Python keeps an exact big integer; we keep a float.
+    return Json(std::strtod(s.c_str(), nullptr));
+  }
+  if (!negative) {
+    if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Json(static_cast<int64_t>(magnitude));
+    }
+    return Json(magnitude);
+  }
+  if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1) {
+    return Json(static_cast<int64_t>(0 - magnitude));
+  }
+  return Json(-static_cast<double>(magnitude));
+}
+
+Json FloatValue(std::string_view text) {
+  std::string s = WithoutUnderscores(text);
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double sign = 1.0;
+  std::string_view body = s;
+  if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
+    sign = body[0] == '-' ? -1.0 : 1.0;
+    body.remove_prefix(1);
+  }
+  if (body == ".inf")
+    return Json(sign * std::numeric_limits<double>::infinity());
+  if (body == ".nan")
+    return Json(std::numeric_limits<double>::quiet_NaN());
+  return Json(std::strtod(s.c_str(), nullptr));
+}
+
+class Converter {
+ public:
+  Converter(const std::string& file,
+            std::map<std::string, YamlDocument::NodePositions, std::less<>>* positions)
+      : file_(file), positions_(positions) {}
+
+  Result<Json> Convert(const YAML::Node& node, const std::string& pointer,
+                       YamlDocument::Position key_position) {
+    YamlDocument::Position here = PositionOf(node, key_position);
+    (*positions_)[pointer] = {key_position.line == 0 ? here : key_position, here};
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return Json(nullptr);
+      case YAML::NodeType::Scalar:
+        return ConvertScalar(node, here);
+      case YAML::NodeType::Sequence: {
+        Json out = Json::array();
+        size_t index = 0;
+        for (const YAML::Node& child : node) {
+          std::string child_pointer = JsonPointerChild(pointer, index++);
+          ASSIGN_OR_RETURN(Json value, Convert(child, child_pointer, {}));
+          out.push_back(std::move(value));
+        }
+        return out;
+      }
+      case YAML::NodeType::Map:
+        return ConvertMap(node, pointer);
+    }
+    return Json(nullptr);
+  }
+
+ private:
+  YamlDocument::Position PositionOf(const YAML::Node& node, YamlDocument::Position fallback) const {
+    // yaml-cpp gives null nodes the position of whatever follows them.
+    if (node.IsNull() && fallback.line != 0)
+      return fallback;
+    YAML::Mark mark = node.Mark();
+    if (mark.line < 0)
+      return fallback;
+    return {mark.line + 1, mark.column + 1};
+  }
+
+  Status ErrorAt(YamlDocument::Position at, std::string_view message) const {
+    return Error(Code::kInvalid, "{}:{}:{}: {}", file_, at.line, at.column, message);
+  }
+
+  Result<Json> ConvertScalar(const YAML::Node& node, YamlDocument::Position at) const {
+    const std::string& tag = node.Tag();
+    const std::string& text = node.Scalar();
+    if (tag == "!")
+      return Json(text);  // quoted or block scalar
+    if (tag.empty() || tag == "?")
+      return ResolvePlainScalar(text);
+    if (tag.rfind(kTagPrefix, 0) == 0) {
+      std::string_view type = std::string_view(tag).substr(kTagPrefix.size());
+      if (type == "str")
+        return Json(text);
+      if (type == "null" && IsNullText(text))
+        return Json(nullptr);
+      if (type == "bool" && IsBoolText(text))
+        return ResolvePlainScalar(text);
+      if (type == "int" && IsIntText(text))
+        return IntValue(text);
+      if (type == "float" && (IsFloatText(text) || IsIntText(text)))
+        return FloatValue(text);
+      return ErrorAt(at, fmt::format("cannot read '{}' as !!{}", text, type));
+    }
+    return ErrorAt(at, fmt::format("could not determine a constructor for the tag '{}'", tag));
+  }
+
+  Result<Json> ConvertMap(const YAML::Node& node, const std::string& pointer) {
+    Json out = Json::object();
+    std::vector<std::pair<YAML::Node, YamlDocument::Position>> merges;
+    for (const auto& entry : node) {
+      const YAML::Node& key = entry.first;
+      YamlDocument::Position key_at = PositionOf(key, {});
+      if (!key.IsScalar()) {
+        if (key.IsNull()) {
+          // An empty key: ruamel reads it as None; DVC ignores non-str keys.
+          continue;
+        }
+        return ErrorAt(key_at, "mapping keys must be scalars");
+      }
+      if (key.Tag() == "?" && key.Scalar() == "<<") {
+        merges.emplace_back(entry.second, key_at);
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      if (out.contains(name)) {
+        return ErrorAt(key_at, fmt::format("found duplicate key \"{}\"", name));
+      }
+      std::string child_pointer = JsonPointerChild(pointer, name);
+      ASSIGN_OR_RETURN(Json value, Convert(entry.second, child_pointer, key_at));
+      out[name] = std::move(value);
+    }
+    for (const auto& [merge, at] : merges) {
+      std::vector<YAML::Node> sources;
+      if (merge.IsMap()) {
+        sources.push_back(merge);
+      } else if (merge.IsSequence()) {
+        for (const YAML::Node& item : merge)
+          sources.push_back(item);
+      }
+      for (const YAML::Node& source : sources) {
+        if (!source.IsMap()) {
+          return ErrorAt(at, "expected a mapping or list of mappings for merging");
+        }
+        ASSIGN_OR_RETURN(Json merged, ConvertMap(source, pointer));
+        for (auto& [k, v] : merged.items()) {
+          if (!out.contains(k))
+            out[k] = v;
+        }
+      }
+      if (sources.empty()) {
+        return ErrorAt(at, "expected a mapping or list of mappings for merging");
+      }
+    }
+    return out;
+  }
+
+  const std::string& file_;
+  std::map<std::string, YamlDocument::NodePositions, std::less<>>* positions_;
+};
+
+void AppendEscaped(std::string* out, std::string_view key) {
+  for (char c : key) {
+    if (c == '~') {
+      *out += "~0";
+    } else if (c == '/') {
+      *out += "~1";
+    } else {
+      *out += c;
+    }
+  }
+}
+
+}  // namespace
+
+std::string JsonPointerChild(std::string_view base, std::string_view key) {
+  std::string out(base);
+  out += '/';
+  AppendEscaped(&out, key);
+  return out;
+}
+
+std::string JsonPointerChild(std::string_view base, size_t index) {
+  return fmt::format("{}/{}", base, index);
+}
+
+Json ResolvePlainScalar(std::string_view text) {
+  if (IsBoolText(text))
+    return Json(text[0] == 't' || text[0] == 'T');
+  if (IsFloatText(text))
+    return FloatValue(text);
+  if (IsIntText(text))
+    return IntValue(text);
+  if (IsNullText(text))
+    return Json(nullptr);
+  return Json(std::string(text));
+}
+
+Result<YamlDocument> YamlDocument::Parse(std::string_view text, std::string display_name) {
+  YamlDocument doc;
+  doc.file_ = std::move(display_name);
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Error(Code::kInvalid, "{}:{}:{}: {}", doc.file_, e.mark.line + 1, e.mark.column + 1,
+                 e.msg);
+  }
+  if (documents.size() > 1) {
+    YAML::Mark mark = documents[1].Mark();
+    return Error(Code::kInvalid, "{}:{}:{}: expected a single document in the stream", doc.file_,
+                 mark.line + 1, mark.column + 1);
+  }
+  Json root = Json::object();
+  if (!documents.empty()) {
+    Converter converter(doc.file_, &doc.positions_);
+    try {
+      ASSIGN_OR_RETURN(root, converter.Convert(documents[0], "", {}));
+    } catch (const YAML::Exception& e) {
+      return Error(Code::kInvalid, "{}:{}:{}: {}", doc.file_, e.mark.line + 1, e.mark.column + 1,
+                   e.msg);
+    }
+    if (root.is_null())
+      root = Json::object();
+  }
+  doc.root_ = std::make_shared<const Json>(std::move(root));
+  return doc;
+}
+
+Result<YamlDocument> YamlDocument::LoadFile(const std::filesystem::path& path,
+                                            std::string display_name) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Error(Code::kNotFound, "'{}' does not exist", display_name);
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error(Code::kInvalid, "'{}' is a directory", display_name);
+  }
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return Parse(text, std::move(display_name));
+}
+
+SourceLocation YamlDocument::Where(std::string_view pointer) const {
+  return Lookup(pointer, /*key=*/false);
+}
+
+SourceLocation YamlDocument::KeyWhere(std::string_view pointer) const {
+  return Lookup(pointer, /*key=*/true);
+}
+
+SourceLocation YamlDocument::Lookup(std::string_view pointer, bool key) const {
+  std::string_view p = pointer;
+  while (true) {
+    auto it = positions_.find(p);
+    if (it != positions_.end()) {
+      const Position& at = key ? it->second.key : it->second.value;
+      return SourceLocation{file_, at.line, at.column};
+    }
+    if (p.empty())
+      break;
+    size_t slash = p.rfind('/');
+    p = slash == std::string_view::npos ? std::string_view() : p.substr(0, slash);
+  }
+  return SourceLocation{file_, 0, 0};
+}
+
+}  // namespace conveyor
