@@ -5,9 +5,11 @@ namespace conveyor::cli {
 std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(MakeInitCommand());
+  commands.push_back(MakeAddCommand());
   commands.push_back(MakeReproCommand());
   commands.push_back(MakeStatusCommand());
   commands.push_back(MakeDagCommand());
+  commands.push_back(MakeCheckoutCommand());
   commands.push_back(MakeHashCommand());
   return commands;
 }

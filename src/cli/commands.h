@@ -12,5 +12,7 @@ std::unique_ptr<Command> MakeReproCommand();
 std::unique_ptr<Command> MakeStatusCommand();
 std::unique_ptr<Command> MakeDagCommand();
 std::unique_ptr<Command> MakeHashCommand();
+std::unique_ptr<Command> MakeAddCommand();
+std::unique_ptr<Command> MakeCheckoutCommand();
 
 }  // namespace conveyor::cli

@@ -30,13 +30,15 @@ Result<std::unique_ptr<ProjectCache>> ProjectCache::Open(const Project& project)
   std::vector<LinkType> link_types = DefaultLinkTypes();
   if (std::optional<std::string> configured = project.config().Get("cache", "type")) {
     auto parsed = ParseLinkTypes(*configured);
-    if (!parsed.ok()) return parsed.status().WithContext(".dvc/config: cache.type");
+    if (!parsed.ok())
+      return parsed.status().WithContext(".dvc/config: cache.type");
     link_types = std::move(parsed).value();
   }
   std::error_code ec;
   fs::path dir = project.tmp_dir() / "conveyor";
   fs::create_directories(dir, ec);
-  if (ec) return Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
+  if (ec)
+    return Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
   ASSIGN_OR_RETURN(std::unique_ptr<StatCache> stat_cache, StatCache::Open(dir / "stat-cache.db"));
   return std::unique_ptr<ProjectCache>(
       new ProjectCache(project, std::move(link_types), std::move(stat_cache)));

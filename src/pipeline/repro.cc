@@ -10,12 +10,9 @@
 #include <system_error>
 #include <thread>
 
-#include "cache/dvcignore.h"
-#include "cache/hasher.h"
-#include "cache/object_store.h"
-#include "cache/stat_cache.h"
 #include "pipeline/lock_file.h"
 #include "pipeline/params_file.h"
+#include "pipeline/project_cache.h"
 
 namespace conveyor {
 
@@ -52,12 +49,6 @@ Status RemovePath(const fs::path& path) {
 
 }  // namespace
 
-// Per-thread tools: a Hasher is not thread-safe, so each worker owns one.
-struct WorkerTools {
-  IgnoreRules ignore;
-  std::unique_ptr<Hasher> hasher;
-};
-
 class Repro::Impl {
  public:
   Impl(const Project& project, const Workspace& workspace, CommandRunner& runner,
@@ -65,26 +56,11 @@ class Repro::Impl {
       : project_(project),
         dag_(workspace.dag()),
         runner_(runner),
-        listener_(listener),
-        store_(project.cache_dir()) {}
+        listener_(listener) {}
 
   Status Open() {
-    std::error_code ec;
-    fs::path dir = project_.tmp_dir() / "conveyor";
-    fs::create_directories(dir, ec);
-    if (ec)
-      return Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
-    ASSIGN_OR_RETURN(stat_cache_, StatCache::Open(dir / "stat-cache.db"));
+    ASSIGN_OR_RETURN(cache_, ProjectCache::Open(project_));
     return OkStatus();
-  }
-
-  Result<std::unique_ptr<WorkerTools>> MakeTools(int hash_threads) {
-    ASSIGN_OR_RETURN(IgnoreRules ignore, IgnoreRules::Load(project_.root()));
-    auto tools = std::make_unique<WorkerTools>(WorkerTools{std::move(ignore), nullptr});
-    HasherOptions options;
-    options.threads = hash_threads;
-    tools->hasher = std::make_unique<Hasher>(stat_cache_.get(), &tools->ignore, options);
-    return tools;
   }
 
   // The lock entry for a stage, from its dvc.lock (read once per run).
@@ -98,33 +74,33 @@ class Repro::Impl {
   }
 
   Result<Observation> Observe(const StageNode& node, const LockedStage* locked,
-                              WorkerTools& tools) {
+                              Hasher& hasher) {
     Observation now;
     const Stage& stage = node.stage;
     for (size_t i = 0; i < stage.deps.size(); ++i) {
-      ASSIGN_OR_RETURN(ObservedPath observed, ObservePath(stage.deps[i], node.dep_paths[i], tools));
+      ASSIGN_OR_RETURN(ObservedPath observed, ObservePath(stage.deps[i], node.dep_paths[i], hasher));
       now.deps.push_back(std::move(observed));
     }
     (void)locked;
     ASSIGN_OR_RETURN(now.params, ReadParams(node));
     for (size_t i = 0; i < stage.outs.size(); ++i) {
       ASSIGN_OR_RETURN(ObservedPath observed,
-                       ObservePath(stage.outs[i].path, node.out_paths[i], tools));
+                       ObservePath(stage.outs[i].path, node.out_paths[i], hasher));
       if (observed.hash && stage.outs[i].cache)
-        observed.in_cache = store_.Contains(*observed.hash);
+        observed.in_cache = cache_->store().Contains(*observed.hash);
       now.outs.push_back(std::move(observed));
     }
     return now;
   }
 
   Result<ObservedPath> ObservePath(const std::string& written, const std::string& relpath,
-                                   WorkerTools& tools) {
+                                   Hasher& hasher) {
     ObservedPath observed;
     observed.path = written;
     fs::path absolute = project_.root() / relpath;
     if (!Exists(absolute))
       return observed;
-    ASSIGN_OR_RETURN(HashedObject hashed, tools.hasher->Hash(absolute, false));
+    ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, false));
     observed.hash = hashed.hash;
     return observed;
   }
@@ -159,10 +135,10 @@ class Repro::Impl {
     return result;
   }
 
-  Result<StageReport> Report(size_t index, WorkerTools& tools) {
+  Result<StageReport> Report(size_t index, Hasher& hasher) {
     const StageNode& node = dag_.node(index);
     ASSIGN_OR_RETURN(std::optional<LockedStage> locked, Locked(node));
-    ASSIGN_OR_RETURN(Observation now, Observe(node, locked ? &*locked : nullptr, tools));
+    ASSIGN_OR_RETURN(Observation now, Observe(node, locked ? &*locked : nullptr, hasher));
     StageReport report;
     report.stage = node.Address();
     report.frozen = node.stage.frozen;
@@ -191,7 +167,7 @@ class Repro::Impl {
   }
 
   // Runs one changed stage to completion and records it.
-  Status Execute(size_t index, WorkerTools& tools, bool prefix_output) {
+  Status Execute(size_t index, Hasher& hasher, bool prefix_output) {
     const StageNode& node = dag_.node(index);
     const Stage& stage = node.stage;
     for (size_t i = 0; i < stage.deps.size(); ++i) {
@@ -206,7 +182,7 @@ class Repro::Impl {
       fs::path absolute = project_.root() / node.out_paths[i];
       if (stage.outs[i].persist) {
         if (Exists(absolute))
-          RETURN_IF_ERROR(store_.Unprotect(absolute));
+          RETURN_IF_ERROR(cache_->store().Unprotect(absolute));
       } else {
         RETURN_IF_ERROR(RemovePath(absolute));
       }
@@ -225,12 +201,12 @@ class Repro::Impl {
                      result.Describe());
       }
     }
-    return Commit(node, tools);
+    return Commit(node, hasher);
   }
 
   // Hashes the stage's deps and outs after a successful run, saves cached
   // outputs, and writes the lock entry.
-  Status Commit(const StageNode& node, WorkerTools& tools) {
+  Status Commit(const StageNode& node, Hasher& hasher) {
     const Stage& stage = node.stage;
     LockedStage locked;
     locked.name = stage.name;
@@ -238,7 +214,7 @@ class Repro::Impl {
     locked.cmd_is_list = stage.cmd_is_list;
     for (size_t i = 0; i < stage.deps.size(); ++i) {
       fs::path absolute = project_.root() / node.dep_paths[i];
-      ASSIGN_OR_RETURN(HashedObject hashed, tools.hasher->Hash(absolute, false));
+      ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, false));
       locked.deps.push_back({stage.deps[i], hashed.hash, true, IsExecutable(absolute)});
     }
     ASSIGN_OR_RETURN(locked.params, ReadParams(node));
@@ -249,9 +225,9 @@ class Repro::Impl {
         return Error(Code::kFailed, "stage '{}' did not create its output '{}'", node.Address(),
                      out.path);
       }
-      ASSIGN_OR_RETURN(HashedObject hashed, tools.hasher->Hash(absolute, true));
+      ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, true));
       if (out.cache) {
-        RETURN_IF_ERROR(store_.Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
+        RETURN_IF_ERROR(cache_->store().Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
       }
       locked.outs.push_back({out.path, hashed.hash, true, IsExecutable(absolute)});
     }
@@ -298,9 +274,9 @@ class Repro::Impl {
     int running = 0;
     std::vector<std::thread> threads;
 
-    auto process = [&](size_t index, WorkerTools& tools) -> std::pair<StageResult, Status> {
+    auto process = [&](size_t index, Hasher& hasher) -> std::pair<StageResult, Status> {
       const StageNode& node = dag_.node(index);
-      auto report = Report(index, tools);
+      auto report = Report(index, hasher);
       if (!report.ok())
         return {StageResult::kFailed, report.status()};
       std::vector<Change> why = report->changes;
@@ -329,7 +305,7 @@ class Repro::Impl {
           listener_.CommandStarting(node, command);
         return {StageResult::kWouldRun, OkStatus()};
       }
-      Status status = Execute(index, tools, jobs > 1);
+      Status status = Execute(index, hasher, jobs > 1);
       return {status.ok() ? StageResult::kRan : StageResult::kFailed, status};
     };
 
@@ -373,11 +349,11 @@ class Repro::Impl {
         launched = true;
         threads.emplace_back([&, index] {
           std::pair<StageResult, Status> outcome;
-          auto tools = MakeTools(hash_threads);
-          if (tools.ok()) {
-            outcome = process(index, **tools);
+          auto hasher = cache_->NewHasher(hash_threads);
+          if (hasher.ok()) {
+            outcome = process(index, (*hasher)->get());
           } else {
-            outcome = {StageResult::kFailed, tools.status()};
+            outcome = {StageResult::kFailed, hasher.status()};
           }
           listener_.StageFinished(dag_.node(index), outcome.first, outcome.second);
           std::lock_guard<std::mutex> guard(mu);
@@ -408,10 +384,10 @@ class Repro::Impl {
 
   Result<std::vector<StageReport>> Inspect(const std::vector<std::string>& targets) {
     ASSIGN_OR_RETURN(std::vector<size_t> selected, dag_.Select(targets, false, false));
-    ASSIGN_OR_RETURN(std::unique_ptr<WorkerTools> tools, MakeTools(0));
+    ASSIGN_OR_RETURN(std::unique_ptr<ProjectHasher> hasher, cache_->NewHasher());
     std::vector<StageReport> reports;
     for (size_t index : selected) {
-      ASSIGN_OR_RETURN(StageReport report, Report(index, *tools));
+      ASSIGN_OR_RETURN(StageReport report, Report(index, hasher->get()));
       reports.push_back(std::move(report));
     }
     return reports;
@@ -434,8 +410,7 @@ class Repro::Impl {
   const Dag& dag_;
   CommandRunner& runner_;
   ReproListener& listener_;
-  ObjectStore store_;
-  std::unique_ptr<StatCache> stat_cache_;  // thread-safe
+  std::unique_ptr<ProjectCache> cache_;  // thread-safe; set by Open
 
   std::mutex lock_mu_;
   std::map<std::string, LockFile> locks_;  // guarded by lock_mu_: lock path -> contents

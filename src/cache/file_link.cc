@@ -1,0 +1,157 @@
+#include "cache/file_link.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "common/file_util.h"
+#include "common/md5.h"
+
+namespace conveyor {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now, reporting the error close() gives.
+  bool Close() {
+    int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+Status Failure(std::string_view what, const fs::path& path) {
+  return Error(Code::kIo, "cannot {} {}: {}", what, path.string(), ErrnoMessage());
+}
+
+// Streams src into dst_fd, optionally hashing. `buffer` is reused.
+Status CopyStream(int src_fd, int dst_fd, const fs::path& src, const fs::path& dst, Md5* md5) {
+  std::vector<char> buffer(size_t{1} << 20);
+  for (;;) {
+    ssize_t n = ::read(src_fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return Failure("read", src);
+    }
+    if (n == 0)
+      return OkStatus();
+    if (md5 != nullptr)
+      md5->Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    size_t done = 0;
+    while (done < static_cast<size_t>(n)) {
+      ssize_t w = ::write(dst_fd, buffer.data() + done, static_cast<size_t>(n) - done);
+      if (w < 0) {
+        if (errno == EINTR)
+          continue;
+        return Failure("write", dst);
+      }
+      done += static_cast<size_t>(w);
+    }
+  }
+}
+
+// Copies src to a new dst, by reflink when `reflink_only`, else by reflink
+// or streaming. Returns the md5 when `md5` is given (hashing dst's content).
+Status CopyImpl(const fs::path& src, const fs::path& dst, mode_t mode, bool reflink_only,
+                Md5* md5) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0)
+    return Failure("read", src);
+  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (out.get() < 0)
+    return Failure("create", dst);
+  Status status;
+  bool cloned = ::ioctl(out.get(), FICLONE, in.get()) == 0;
+  if (cloned) {
+    if (md5 != nullptr) {
+      Fd reread(::open(dst.c_str(), O_RDONLY | O_CLOEXEC));
+      if (reread.get() < 0) {
+        status = Failure("read", dst);
+      } else {
+        std::vector<char> buffer(size_t{1} << 20);
+        for (;;) {
+          ssize_t n = ::read(reread.get(), buffer.data(), buffer.size());
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0) {
+            status = Failure("read", dst);
+            break;
+          }
+          if (n == 0)
+            break;
+          md5->Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+        }
+      }
+    }
+  } else if (reflink_only) {
+    status = Failure("reflink to", dst);
+  } else {
+    (void)::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    status = CopyStream(in.get(), out.get(), src, dst, md5);
+  }
+  if (status.ok() && !out.Close())
+    status = Failure("write", dst);
+  if (!status.ok())
+    ::unlink(dst.c_str());
+  return status;
+}
+
+}  // namespace
+
+Status MakeLink(LinkType type, const fs::path& src, const fs::path& dst) {
+  switch (type) {
+    case LinkType::kReflink:
+      return CopyImpl(src, dst, 0666, /*reflink_only=*/true, nullptr);
+    case LinkType::kCopy:
+      return CopyImpl(src, dst, 0666, /*reflink_only=*/false, nullptr);
+    case LinkType::kHardlink: {
+      struct stat st {};
+      if (::stat(src.c_str(), &st) != 0)
+        return Failure("read", src);
+      if (st.st_size == 0) {
+        Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+        if (out.get() < 0)
+          return Failure("create", dst);
+        return OkStatus();
+      }
+      if (::link(src.c_str(), dst.c_str()) != 0)
+        return Failure("hardlink to", dst);
+      return OkStatus();
+    }
+    case LinkType::kSymlink: {
+      fs::path target = fs::absolute(src).lexically_normal();
+      if (::symlink(target.c_str(), dst.c_str()) != 0)
+        return Failure("symlink to", dst);
+      return OkStatus();
+    }
+  }
+  return Error(Code::kInternal, "unknown link type");
+}
+
+Result<std::string> CopyFileAndHash(const fs::path& src, const fs::path& dst, mode_t mode) {
+  Md5 md5;
+  RETURN_IF_ERROR(CopyImpl(src, dst, mode, /*reflink_only=*/false, &md5));
+  return md5.HexDigest();
+}
+
+}  // namespace conveyor

@@ -1,0 +1,119 @@
+#include "pipeline/checkout.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "pipeline/lock_file.h"
+
+namespace conveyor {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Recorded {
+  std::string path;   // project-relative
+  std::string owner;  // stage address or .dvc file
+  HashInfo hash;
+};
+
+std::string DirOf(const std::string& relpath) {
+  size_t slash = relpath.rfind('/');
+  return slash == std::string::npos ? "." : relpath.substr(0, slash);
+}
+
+bool Wanted(const std::vector<std::string>& targets, const Recorded& entry,
+            const std::string& stage_name) {
+  if (targets.empty())
+    return true;
+  return std::any_of(targets.begin(), targets.end(), [&](const std::string& target) {
+    return target == entry.owner || target == stage_name || PathWithin(entry.path, target);
+  });
+}
+
+// Every cached output recorded in a lock file or .dvc file.
+Result<std::vector<Recorded>> CollectRecorded(const Project& project, const Workspace& workspace,
+                                              const std::vector<std::string>& targets) {
+  std::vector<Recorded> recorded;
+  std::map<std::string, LockFile> locks;
+  for (const StageNode& node : workspace.dag().nodes()) {
+    std::string lock_path = Workspace::LockPathFor(node.dvcfile);
+    auto it = locks.find(lock_path);
+    if (it == locks.end()) {
+      ASSIGN_OR_RETURN(LockFile lock, ReadLockFile(project.root() / lock_path));
+      it = locks.emplace(lock_path, std::move(lock)).first;
+    }
+    const LockedStage* locked = it->second.Find(node.stage.name);
+    if (locked == nullptr)
+      continue;
+    for (size_t i = 0; i < node.stage.outs.size(); ++i) {
+      if (!node.stage.outs[i].cache)
+        continue;
+      for (const LockEntry& entry : locked->outs) {
+        if (entry.path != node.stage.outs[i].path || entry.hash.md5.empty())
+          continue;
+        Recorded item{node.out_paths[i], node.Address(), entry.hash};
+        if (Wanted(targets, item, node.stage.name))
+          recorded.push_back(std::move(item));
+      }
+    }
+  }
+  for (const TrackedFile& tracked : workspace.tracked()) {
+    for (const DvcOut& out : tracked.content.outs) {
+      if (!out.cache || out.hash.md5.empty())
+        continue;
+      ASSIGN_OR_RETURN(std::string path, JoinProjectPath(DirOf(tracked.dvcfile), out.path));
+      Recorded item{path, tracked.dvcfile, out.hash};
+      if (Wanted(targets, item, ""))
+        recorded.push_back(std::move(item));
+    }
+  }
+  return recorded;
+}
+
+}  // namespace
+
+Result<CheckoutReport> CheckoutWorkspace(ProjectCache& cache, const Workspace& workspace,
+                                         Hasher& hasher, const CheckoutOptions& options) {
+  const Project& project = cache.project();
+  ASSIGN_OR_RETURN(std::vector<Recorded> recorded,
+                   CollectRecorded(project, workspace, options.targets));
+  CheckoutReport report;
+  struct Pending {
+    const Recorded* entry;
+    bool existed;
+  };
+  std::vector<Pending> pending;
+  // First decide everything, so a refusal leaves the workspace untouched.
+  for (const Recorded& entry : recorded) {
+    fs::path absolute = project.root() / entry.path;
+    std::error_code ec;
+    bool exists = fs::exists(absolute, ec);
+    if (exists) {
+      ASSIGN_OR_RETURN(HashedObject current, hasher.Hash(absolute, false));
+      if (current.hash.md5 == entry.hash.md5)
+        continue;
+      if (!options.force && !cache.store().Contains(current.hash)) {
+        return Error(Code::kInvalid,
+                     "'{}' has changes that are not in the cache; checking it out would lose "
+                     "them (use --force to discard them, or 'conveyor add'/'repro' to keep them)",
+                     entry.path);
+      }
+    }
+    if (!cache.store().Contains(entry.hash)) {
+      report.missing.push_back(entry.path);
+      continue;
+    }
+    pending.push_back({&entry, exists});
+  }
+  for (const Pending& item : pending) {
+    fs::path absolute = project.root() / item.entry->path;
+    RETURN_IF_ERROR(cache.store().Checkout(absolute, item.entry->hash, cache.link_types()));
+    (item.existed ? report.modified : report.added).push_back(item.entry->path);
+  }
+  return report;
+}
+
+}  // namespace conveyor

@@ -1,0 +1,34 @@
+// Making the workspace match dvc.lock and the .dvc files again, from the
+// cache, as `dvc checkout` does.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "pipeline/project_cache.h"
+#include "pipeline/workspace.h"
+
+namespace conveyor {
+
+struct CheckoutOptions {
+  // Stage names, .dvc files or tracked paths; empty means everything.
+  std::vector<std::string> targets;
+  // Overwrite workspace changes that are not saved in the cache.
+  bool force = false;
+};
+
+struct CheckoutReport {
+  std::vector<std::string> added;     // restored where nothing was
+  std::vector<std::string> modified;  // replaced a different version
+  std::vector<std::string> missing;   // recorded, but not in the cache
+};
+
+// Restores every recorded, cached output whose workspace copy is missing or
+// differs. A differing copy whose content is not in the cache is only
+// replaced with `force`; otherwise the whole checkout stops before touching
+// anything, naming it.
+Result<CheckoutReport> CheckoutWorkspace(ProjectCache& cache, const Workspace& workspace,
+                                         Hasher& hasher, const CheckoutOptions& options);
+
+}  // namespace conveyor
