@@ -21,7 +21,7 @@ printf '%s\n' "${all_sources[@]}" | xargs -P "$jobs" -n 16 clang-format --dry-ru
 
 echo "lint: cppcheck"
 cppcheck --quiet --error-exitcode=1 --std=c++20 --language=c++ \
-  --enable=warning,performance,portability --inline-suppr \
+  --enable=warning,performance,portability --inline-suppr --library=googletest \
   --suppress=missingIncludeSystem --suppress=unknownMacro \
   -I src -j "$jobs" src
 

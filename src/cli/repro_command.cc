@@ -27,6 +27,12 @@ class ConsoleListener : public ReproListener {
       console_.Detail(line);
     }
   }
+  void StageRestored(const StageNode& node) override {
+    console_.Note(
+        fmt::format("Stage '{}' ran before with these inputs: restoring its outputs "
+                    "from the run cache",
+                    node.Address()));
+  }
   void CommandStarting(const StageNode&, std::string_view command) override {
     console_.Note(fmt::format("> {}", command));
   }

@@ -118,6 +118,7 @@ class StatusCommand : public Command {
     void StageSkipped(const StageNode&, std::string_view) override {}
     void StageStarting(const StageNode&, const std::vector<Change>&) override {}
     void CommandStarting(const StageNode&, std::string_view) override {}
+    void StageRestored(const StageNode&) override {}
     void StageFinished(const StageNode&, StageResult, const Status&) override {}
     void LockWritten(std::string_view) override {}
   };

@@ -13,6 +13,7 @@
 #include "pipeline/lock_file.h"
 #include "pipeline/params_file.h"
 #include "pipeline/project_cache.h"
+#include "pipeline/run_cache.h"
 
 namespace conveyor {
 
@@ -53,10 +54,7 @@ class Repro::Impl {
  public:
   Impl(const Project& project, const Workspace& workspace, CommandRunner& runner,
        ReproListener& listener)
-      : project_(project),
-        dag_(workspace.dag()),
-        runner_(runner),
-        listener_(listener) {}
+      : project_(project), dag_(workspace.dag()), runner_(runner), listener_(listener) {}
 
   Status Open() {
     ASSIGN_OR_RETURN(cache_, ProjectCache::Open(project_));
@@ -73,12 +71,12 @@ class Repro::Impl {
     return std::optional<LockedStage>(*locked);
   }
 
-  Result<Observation> Observe(const StageNode& node, const LockedStage* locked,
-                              Hasher& hasher) {
+  Result<Observation> Observe(const StageNode& node, const LockedStage* locked, Hasher& hasher) {
     Observation now;
     const Stage& stage = node.stage;
     for (size_t i = 0; i < stage.deps.size(); ++i) {
-      ASSIGN_OR_RETURN(ObservedPath observed, ObservePath(stage.deps[i], node.dep_paths[i], hasher));
+      ASSIGN_OR_RETURN(ObservedPath observed,
+                       ObservePath(stage.deps[i], node.dep_paths[i], hasher));
       now.deps.push_back(std::move(observed));
     }
     (void)locked;
@@ -166,15 +164,40 @@ class Repro::Impl {
     return OkStatus();
   }
 
-  // Runs one changed stage to completion and records it.
-  Status Execute(size_t index, Hasher& hasher, bool prefix_output) {
-    const StageNode& node = dag_.node(index);
+  // The lock entry of the stage's inputs as they are now: cmd, deps and
+  // params, no outs yet.
+  Result<LockedStage> LockInputs(const StageNode& node, Hasher& hasher) {
     const Stage& stage = node.stage;
+    LockedStage locked;
+    locked.name = stage.name;
+    locked.cmd = stage.cmd;
+    locked.cmd_is_list = stage.cmd_is_list;
     for (size_t i = 0; i < stage.deps.size(); ++i) {
-      if (!Exists(project_.root() / node.dep_paths[i])) {
+      fs::path absolute = project_.root() / node.dep_paths[i];
+      if (!Exists(absolute)) {
         return Error(Code::kNotFound, "stage '{}': dependency '{}' does not exist", node.Address(),
                      stage.deps[i]);
       }
+      ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, false));
+      locked.deps.push_back({stage.deps[i], hashed.hash, true, IsExecutable(absolute)});
+    }
+    std::sort(locked.deps.begin(), locked.deps.end(),
+              [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
+    ASSIGN_OR_RETURN(locked.params, ReadParams(node));
+    return locked;
+  }
+
+  // Runs one changed stage to completion, or restores its outputs from the
+  // run cache when this exact run happened before, and records it.
+  Result<StageResult> Execute(size_t index, Hasher& hasher, bool prefix_output,
+                              bool use_run_cache) {
+    const StageNode& node = dag_.node(index);
+    const Stage& stage = node.stage;
+    ASSIGN_OR_RETURN(LockedStage inputs, LockInputs(node, hasher));
+    if (use_run_cache && IsRunCacheable(stage)) {
+      ASSIGN_OR_RETURN(bool restored, RestoreFromRunCache(node, inputs));
+      if (restored)
+        return StageResult::kRestored;
     }
     // Outputs are removed before the run so a stage never sees stale results,
     // unless persist: true, in which case a cache link becomes a private copy.
@@ -201,23 +224,60 @@ class Repro::Impl {
                      result.Describe());
       }
     }
-    return Commit(node, hasher);
+    RETURN_IF_ERROR(Commit(node, hasher));
+    return StageResult::kRan;
+  }
+
+  // Looks the stage's inputs up in the run cache; when an entry's outputs
+  // are all in the cache, checks them out and records the stage.
+  Result<bool> RestoreFromRunCache(const StageNode& node, const LockedStage& inputs) {
+    const Stage& stage = node.stage;
+    LockedStage probe = inputs;
+    for (const OutSpec& out : stage.outs)
+      probe.outs.push_back({out.path, HashInfo{}, true});
+    std::sort(probe.outs.begin(), probe.outs.end(),
+              [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
+    ASSIGN_OR_RETURN(std::optional<std::string> key, ComputeRunCacheKey(probe));
+    if (!key)
+      return false;
+    ASSIGN_OR_RETURN(std::vector<RunCacheEntry> entries,
+                     LookupRunCache(cache_->store().cache_dir(), *key));
+    for (RunCacheEntry& entry : entries) {
+      bool complete = entry.stage.outs.size() == stage.outs.size();
+      for (size_t i = 0; complete && i < stage.outs.size(); ++i) {
+        const LockEntry* recorded = nullptr;
+        for (const LockEntry& out : entry.stage.outs) {
+          if (out.path == stage.outs[i].path)
+            recorded = &out;
+        }
+        complete =
+            recorded != nullptr && stage.outs[i].cache && cache_->store().Contains(recorded->hash);
+      }
+      if (!complete)
+        continue;
+      listener_.StageRestored(node);
+      for (size_t i = 0; i < stage.outs.size(); ++i) {
+        fs::path absolute = project_.root() / node.out_paths[i];
+        for (const LockEntry& out : entry.stage.outs) {
+          if (out.path != stage.outs[i].path)
+            continue;
+          RETURN_IF_ERROR(RemovePath(absolute));
+          RETURN_IF_ERROR(cache_->store().Checkout(absolute, out.hash, cache_->link_types()));
+        }
+      }
+      LockedStage locked = inputs;
+      locked.outs = std::move(entry.stage.outs);
+      RETURN_IF_ERROR(WriteLock(node, std::move(locked)));
+      return true;
+    }
+    return false;
   }
 
   // Hashes the stage's deps and outs after a successful run, saves cached
-  // outputs, and writes the lock entry.
+  // outputs, writes the lock entry, and remembers the run in the run cache.
   Status Commit(const StageNode& node, Hasher& hasher) {
     const Stage& stage = node.stage;
-    LockedStage locked;
-    locked.name = stage.name;
-    locked.cmd = stage.cmd;
-    locked.cmd_is_list = stage.cmd_is_list;
-    for (size_t i = 0; i < stage.deps.size(); ++i) {
-      fs::path absolute = project_.root() / node.dep_paths[i];
-      ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, false));
-      locked.deps.push_back({stage.deps[i], hashed.hash, true, IsExecutable(absolute)});
-    }
-    ASSIGN_OR_RETURN(locked.params, ReadParams(node));
+    ASSIGN_OR_RETURN(LockedStage locked, LockInputs(node, hasher));
     for (size_t i = 0; i < stage.outs.size(); ++i) {
       const OutSpec& out = stage.outs[i];
       fs::path absolute = project_.root() / node.out_paths[i];
@@ -227,14 +287,16 @@ class Repro::Impl {
       }
       ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, true));
       if (out.cache) {
-        RETURN_IF_ERROR(cache_->store().Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
+        RETURN_IF_ERROR(
+            cache_->store().Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
       }
       locked.outs.push_back({out.path, hashed.hash, true, IsExecutable(absolute)});
     }
-    std::sort(locked.deps.begin(), locked.deps.end(),
-              [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
     std::sort(locked.outs.begin(), locked.outs.end(),
               [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
+    if (IsRunCacheable(stage)) {
+      RETURN_IF_ERROR(SaveRunCache(cache_->store().cache_dir(), locked).status());
+    }
     return WriteLock(node, std::move(locked));
   }
 
@@ -305,8 +367,11 @@ class Repro::Impl {
           listener_.CommandStarting(node, command);
         return {StageResult::kWouldRun, OkStatus()};
       }
-      Status status = Execute(index, hasher, jobs > 1);
-      return {status.ok() ? StageResult::kRan : StageResult::kFailed, status};
+      // As in DVC, --force always runs the command: no run-cache restore.
+      auto result = Execute(index, hasher, jobs > 1, options.run_cache && !options.force);
+      if (!result.ok())
+        return {StageResult::kFailed, result.status()};
+      return {*result, OkStatus()};
     };
 
     auto upstream_state = [&](size_t index) {

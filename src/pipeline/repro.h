@@ -59,6 +59,8 @@ class ReproListener {
   virtual void StageSkipped(const StageNode& node, std::string_view reason) = 0;
   virtual void StageStarting(const StageNode& node, const std::vector<Change>& why) = 0;
   virtual void CommandStarting(const StageNode& node, std::string_view command) = 0;
+  // The stage's outputs come from the run cache instead of running it.
+  virtual void StageRestored(const StageNode& node) = 0;
   virtual void StageFinished(const StageNode& node, StageResult result, const Status& status) = 0;
   virtual void LockWritten(std::string_view lock_path) = 0;
 };

@@ -232,6 +232,34 @@ TEST_F(ReproTest, ParallelStagesRunAtTheSameTimeWithPrefixedOutput) {
   EXPECT_NE(repro.out.find("[right] from-right\n"), std::string::npos) << repro.out;
 }
 
+TEST_F(ReproTest, RevertedInputsRestoreOutputsFromTheRunCache) {
+  WriteTwoStagePipeline();
+  ASSERT_EQ(RunConveyor(dir_.path(), "repro").exit_code, 0);
+  std::string lock = ReadFile(dir_ / "dvc.lock");
+  WriteFile(dir_ / "input.txt", "z\n");
+  ASSERT_EQ(RunConveyor(dir_.path(), "repro").exit_code, 0);
+  EXPECT_EQ(ReadFile(dir_ / "report.txt"), "Letters\nZ\n");
+  // Back to the first input: both stages ran with exactly these inputs before.
+  WriteFile(dir_ / "input.txt", "a\nb\n");
+  auto restored = RunConveyor(dir_.path(), "repro");
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(Runs(), "upper\nreport\nupper\nreport\n");
+  EXPECT_NE(restored.err.find("Stage 'upper' ran before with these inputs"), std::string::npos)
+      << restored.err;
+  EXPECT_EQ(ReadFile(dir_ / "report.txt"), "Letters\nA\nB\n");
+  EXPECT_EQ(ReadFile(dir_ / "dvc.lock"), lock);
+  // DVC's run-cache layout: runs/<key[:2]>/<key>/<value>.
+  size_t entries = 0;
+  for (auto& entry : fs::recursive_directory_iterator(dir_ / ".dvc/cache/runs")) {
+    if (entry.is_regular_file())
+      ++entries;
+  }
+  EXPECT_EQ(entries, 4u);
+  auto no_cache = RunConveyor(dir_.path(), "repro -f --no-run-cache upper");
+  ASSERT_EQ(no_cache.exit_code, 0);
+  EXPECT_EQ(Runs(), "upper\nreport\nupper\nreport\nupper\n");
+}
+
 TEST_F(ReproTest, DryRunListsButRunsNothing) {
   WriteTwoStagePipeline();
   auto dry = RunConveyor(dir_.path(), "repro --dry");
