@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   clang-format clang-tidy cppcheck
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  libtomlplusplus-dev libssl-dev libsqlite3-dev
+  libtomlplusplus-dev libssl-dev libsqlite3-dev libgit2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

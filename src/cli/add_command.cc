@@ -23,7 +23,7 @@ class AddCommand : public Command {
         "  git add data/images.dvc data/.gitignore && git commit -m 'Track images'");
   }
   Status Run(const GlobalOptions& global, Console& console) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global));
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kWrite));
     ASSIGN_OR_RETURN(std::unique_ptr<ProjectCache> cache, ProjectCache::Open(loaded->project));
     ASSIGN_OR_RETURN(std::unique_ptr<ProjectHasher> hasher, cache->NewHasher());
     std::vector<std::string> to_git;

@@ -24,7 +24,7 @@ class CheckoutCommand : public Command {
         "  git checkout v1.0 && conveyor checkout     data and models as of v1.0");
   }
   Status Run(const GlobalOptions& global, Console& console) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global));
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kWrite));
     ASSIGN_OR_RETURN(std::unique_ptr<ProjectCache> cache, ProjectCache::Open(loaded->project));
     ASSIGN_OR_RETURN(std::unique_ptr<ProjectHasher> hasher, cache->NewHasher());
     ASSIGN_OR_RETURN(CheckoutReport report,

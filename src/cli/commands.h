@@ -14,5 +14,6 @@ std::unique_ptr<Command> MakeDagCommand();
 std::unique_ptr<Command> MakeHashCommand();
 std::unique_ptr<Command> MakeAddCommand();
 std::unique_ptr<Command> MakeCheckoutCommand();
+std::unique_ptr<Command> MakeGcCommand();
 
 }  // namespace conveyor::cli

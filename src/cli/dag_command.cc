@@ -26,7 +26,7 @@ class DagCommand : public Command {
         "  conveyor dag train --mermaid       for a Markdown report");
   }
   Status Run(const GlobalOptions& global, Console& console) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global));
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kRead));
     const Dag& dag = loaded->workspace.dag();
     std::vector<std::string> targets;
     if (!target_.empty())

@@ -79,7 +79,8 @@ class ReproCommand : public Command {
   }
   Status Run(const GlobalOptions& global, Console& console) override {
     options_.run_cache = !no_run_cache_;
-    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global));
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded,
+                     LoadPipeline(global, options_.dry ? Access::kRead : Access::kWrite));
     InstallInterruptHandlers();
     ShellRunner runner;
     ConsoleListener listener(console, options_.dry);

@@ -98,7 +98,7 @@ class StatusCommand : public Command {
         "  conveyor status train --json    the same for 'train', for scripts");
   }
   Status Run(const GlobalOptions& global, Console& console) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global));
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kRead));
     ShellRunner runner;  // status never runs commands
     NullListener listener;
     Repro repro(loaded->project, loaded->workspace, runner, listener);

@@ -16,18 +16,21 @@ std::string ErrnoMessage() { return std::strerror(errno); }
 
 Result<std::string> ReadFileToString(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
+  if (fd < 0)
+    return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
   std::string data;
   char buffer[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       Status status = Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
       ::close(fd);
       return status;
     }
-    if (n == 0) break;
+    if (n == 0)
+      break;
     data.append(buffer, static_cast<size_t>(n));
   }
   ::close(fd);
@@ -36,8 +39,8 @@ Result<std::string> ReadFileToString(const fs::path& path) {
 
 fs::path TempPathBeside(const fs::path& path) {
   static std::atomic<unsigned> counter{0};
-  std::string name = "." + path.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                     "." + std::to_string(counter.fetch_add(1));
+  std::string name = "." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                     std::to_string(counter.fetch_add(1));
   return path.parent_path() / name;
 }
 
@@ -45,7 +48,8 @@ Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perm
   fs::path tmp = TempPathBeside(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                   static_cast<mode_t>(mode) | S_IWUSR);
-  if (fd < 0) return Error(Code::kIo, "cannot write {}: {}", path.string(), ErrnoMessage());
+  if (fd < 0)
+    return Error(Code::kIo, "cannot write {}: {}", path.string(), ErrnoMessage());
   auto fail = [&](const char* what) {
     Status status = Error(Code::kIo, "cannot {} {}: {}", what, path.string(), ErrnoMessage());
     ::close(fd);
@@ -56,13 +60,16 @@ Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perm
   while (written < contents.size()) {
     ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return fail("write");
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) return fail("flush");
-  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("set the mode of");
+  if (::fsync(fd) != 0)
+    return fail("flush");
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0)
+    return fail("set the mode of");
   if (::close(fd) != 0) {
     Status status = Error(Code::kIo, "cannot write {}: {}", path.string(), ErrnoMessage());
     ::unlink(tmp.c_str());

@@ -40,9 +40,9 @@ TEST(PyFloatReprTest, MatchesCPythonRepr) {
 }
 
 TEST(PyJsonDumpsTest, NonFiniteFloats) {
-  nlohmann::ordered_json list = nlohmann::ordered_json::array(
-      {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-       std::nan("")});
+  nlohmann::ordered_json list =
+      nlohmann::ordered_json::array({std::numeric_limits<double>::infinity(),
+                                     -std::numeric_limits<double>::infinity(), std::nan("")});
   EXPECT_EQ(Dumps(list), "[Infinity, -Infinity, NaN]");
 }
 
@@ -55,10 +55,9 @@ TEST(PyJsonDumpsTest, NestedObjectWithSortedKeysAndEscapes) {
   obj["Z"] = -3;
   obj["big"] = uint64_t{18446744073709551615u};
   obj["neg"] = std::numeric_limits<int64_t>::min();
-  EXPECT_EQ(Dumps(obj),
-            R"({"Z": -3, "a": "\u00e9\ud83d\ude00\"\\\n\r\t\b\f\u0001\u007f/", )"
-            R"("b": [1, 2.5, true, false, null], "big": 18446744073709551615, )"
-            R"("neg": -9223372036854775808, "\u00e9": {"y": [], "z": {}}})");
+  EXPECT_EQ(Dumps(obj), R"({"Z": -3, "a": "\u00e9\ud83d\ude00\"\\\n\r\t\b\f\u0001\u007f/", )"
+                        R"("b": [1, 2.5, true, false, null], "big": 18446744073709551615, )"
+                        R"("neg": -9223372036854775808, "\u00e9": {"y": [], "z": {}}})");
 }
 
 TEST(PyJsonDumpsTest, KeysSortByCodePoint) {

@@ -38,12 +38,14 @@ const std::string& Status::message() const {
 }
 
 Status Status::WithContext(std::string_view prefix) const {
-  if (ok()) return *this;
+  if (ok())
+    return *this;
   return Status(state_->code, fmt::format("{}: {}", prefix, state_->message));
 }
 
 std::string Status::ToString() const {
-  if (ok()) return "ok";
+  if (ok())
+    return "ok";
   return state_->message;
 }
 

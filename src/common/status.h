@@ -21,14 +21,14 @@ namespace conveyor {
 
 enum class Code {
   kOk = 0,
-  kUsage,         // bad command line: exit status 2
-  kInvalid,       // bad input file or value (parse errors, schema errors)
-  kNotFound,      // a named file, stage, key or object does not exist
-  kAlreadyExists, // e.g. two stages with the same output
-  kIo,            // the operating system refused a read, write, or rename
-  kFailed,        // a command we ran failed
-  kCancelled,     // interrupted by a signal
-  kInternal,      // a bug in conveyor
+  kUsage,          // bad command line: exit status 2
+  kInvalid,        // bad input file or value (parse errors, schema errors)
+  kNotFound,       // a named file, stage, key or object does not exist
+  kAlreadyExists,  // e.g. two stages with the same output
+  kIo,             // the operating system refused a read, write, or rename
+  kFailed,         // a command we ran failed
+  kCancelled,      // interrupted by a signal
+  kInternal,       // a bug in conveyor
 };
 
 // Returns a short lower-case name for `code` ("invalid", "io", ...).
@@ -98,10 +98,11 @@ class Result {
 #define CONVEYOR_CONCAT(a, b) CONVEYOR_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function when `expr` yields a non-OK Status.
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    ::conveyor::Status status_macro_ = (expr);  \
-    if (!status_macro_.ok()) return status_macro_; \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::conveyor::Status status_macro_ = (expr); \
+    if (!status_macro_.ok())                   \
+      return status_macro_;                    \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a Result or returns its
@@ -112,6 +113,7 @@ class Result {
 // NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \
-  if (!tmp.ok()) return tmp.status();         \
+  if (!tmp.ok())                              \
+    return tmp.status();                      \
   lhs = std::move(tmp).value()
 // NOLINTEND(bugprone-macro-parentheses)

@@ -20,11 +20,13 @@ constexpr std::string_view kDvcignore =
 // fine; an unreadable or malformed one is an error.
 Status MergeConfig(const fs::path& path, const std::string& display, IniFile& into) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) return OkStatus();
+  if (!fs::exists(path, ec))
+    return OkStatus();
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   ASSIGN_OR_RETURN(IniFile file, IniFile::Parse(text, display));
   for (const std::string& section : file.Sections()) {
-    for (const auto& [key, value] : file.Items(section)) into.Set(section, key, value);
+    for (const auto& [key, value] : file.Items(section))
+      into.Set(section, key, value);
   }
   return OkStatus();
 }
@@ -34,7 +36,8 @@ Status MergeConfig(const fs::path& path, const std::string& display, IniFile& in
 Result<Project> Project::Open(const fs::path& root) {
   std::error_code ec;
   fs::path absolute = fs::weakly_canonical(root, ec);
-  if (ec) return Error(Code::kIo, "cannot resolve {}: {}", root.string(), ec.message());
+  if (ec)
+    return Error(Code::kIo, "cannot resolve {}: {}", root.string(), ec.message());
   if (!fs::is_directory(absolute / ".dvc", ec)) {
     return Error(Code::kNotFound, "{} is not a project: it has no .dvc directory",
                  absolute.string());
@@ -48,10 +51,13 @@ Result<Project> Project::Open(const fs::path& root) {
 Result<Project> Project::Discover(const fs::path& start) {
   std::error_code ec;
   fs::path dir = fs::weakly_canonical(start, ec);
-  if (ec) return Error(Code::kIo, "cannot resolve {}: {}", start.string(), ec.message());
+  if (ec)
+    return Error(Code::kIo, "cannot resolve {}: {}", start.string(), ec.message());
   for (fs::path probe = dir;; probe = probe.parent_path()) {
-    if (fs::is_directory(probe / ".dvc", ec)) return Open(probe);
-    if (probe == probe.parent_path()) break;
+    if (fs::is_directory(probe / ".dvc", ec))
+      return Open(probe);
+    if (probe == probe.parent_path())
+      break;
   }
   return Error(Code::kNotFound,
                "not inside a project: no .dvc directory in {} or any parent (run 'conveyor "
@@ -73,7 +79,8 @@ Result<Project> Project::Init(const fs::path& root, bool no_scm, bool force) {
                  root.string());
   }
   fs::create_directories(root / ".dvc", ec);
-  if (ec) return Error(Code::kIo, "cannot create {}: {}", (root / ".dvc").string(), ec.message());
+  if (ec)
+    return Error(Code::kIo, "cannot create {}: {}", (root / ".dvc").string(), ec.message());
   RETURN_IF_ERROR(AtomicWriteFile(root / ".dvc" / ".gitignore", kDvcGitignore));
   RETURN_IF_ERROR(
       AtomicWriteFile(root / ".dvc" / "config", no_scm ? "[core]\n    no_scm = True\n" : ""));
@@ -85,7 +92,8 @@ Result<Project> Project::Init(const fs::path& root, bool no_scm, bool force) {
 
 fs::path Project::cache_dir() const {
   std::optional<std::string> dir = config_.Get("cache", "dir");
-  if (!dir) return dvc_dir() / "cache";
+  if (!dir)
+    return dvc_dir() / "cache";
   fs::path configured(*dir);
   return configured.is_absolute() ? configured : (dvc_dir() / configured).lexically_normal();
 }

@@ -28,6 +28,7 @@ class ProjectHasher {
   ProjectHasher& operator=(const ProjectHasher&) = delete;
 
   Hasher& get() { return hasher_; }
+  IgnoreRules& ignore() { return ignore_; }
 
  private:
   IgnoreRules ignore_;

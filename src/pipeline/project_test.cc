@@ -38,8 +38,7 @@ TEST(ProjectTest, DiscoverWalksUpAndMergesLocalConfig) {
   EXPECT_EQ(project->config().Get("cache", "type"), "hardlink, symlink");
   EXPECT_EQ(project->cache_dir(), fs::path("/srv/cache"));
   EXPECT_EQ(*project->RelativePath(dir / "src", "../data/./x.csv"), "data/x.csv");
-  EXPECT_EQ(project->RelativePath(dir / "src", "../../elsewhere").status().code(),
-            Code::kInvalid);
+  EXPECT_EQ(project->RelativePath(dir / "src", "../../elsewhere").status().code(), Code::kInvalid);
 }
 
 TEST(ProjectTest, DiscoverOutsideAProjectSaysHowToStart) {

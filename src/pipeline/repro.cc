@@ -10,6 +10,7 @@
 #include <system_error>
 #include <thread>
 
+#include "cache/legacy_hash.h"
 #include "pipeline/lock_file.h"
 #include "pipeline/params_file.h"
 #include "pipeline/project_cache.h"
@@ -71,35 +72,52 @@ class Repro::Impl {
     return std::optional<LockedStage>(*locked);
   }
 
-  Result<Observation> Observe(const StageNode& node, const LockedStage* locked, Hasher& hasher) {
+  Result<Observation> Observe(const StageNode& node, const LockedStage* locked,
+                              ProjectHasher& hasher) {
     Observation now;
     const Stage& stage = node.stage;
     for (size_t i = 0; i < stage.deps.size(); ++i) {
+      bool legacy = NeedsLegacyDigest(locked ? &locked->deps : nullptr, stage.deps[i]);
       ASSIGN_OR_RETURN(ObservedPath observed,
-                       ObservePath(stage.deps[i], node.dep_paths[i], hasher));
+                       ObservePath(stage.deps[i], node.dep_paths[i], hasher, legacy));
       now.deps.push_back(std::move(observed));
     }
-    (void)locked;
     ASSIGN_OR_RETURN(now.params, ReadParams(node));
     for (size_t i = 0; i < stage.outs.size(); ++i) {
+      bool legacy = NeedsLegacyDigest(locked ? &locked->outs : nullptr, stage.outs[i].path);
       ASSIGN_OR_RETURN(ObservedPath observed,
-                       ObservePath(stage.outs[i].path, node.out_paths[i], hasher));
-      if (observed.hash && stage.outs[i].cache)
+                       ObservePath(stage.outs[i].path, node.out_paths[i], hasher, legacy));
+      if (observed.hash && stage.outs[i].cache) {
         observed.in_cache = cache_->store().Contains(*observed.hash);
+      }
       now.outs.push_back(std::move(observed));
     }
     return now;
   }
 
+  // A DVC 2 lock entry (no `hash: md5`) is compared by its DVC 2 digest.
+  static bool NeedsLegacyDigest(const std::vector<LockEntry>* entries, const std::string& path) {
+    if (entries == nullptr)
+      return false;
+    for (const LockEntry& entry : *entries) {
+      if (entry.path == path)
+        return !entry.has_hash_field;
+    }
+    return false;
+  }
+
   Result<ObservedPath> ObservePath(const std::string& written, const std::string& relpath,
-                                   Hasher& hasher) {
+                                   ProjectHasher& hasher, bool legacy) {
     ObservedPath observed;
     observed.path = written;
     fs::path absolute = project_.root() / relpath;
     if (!Exists(absolute))
       return observed;
-    ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, false));
+    ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, false));
     observed.hash = hashed.hash;
+    if (legacy) {
+      ASSIGN_OR_RETURN(observed.legacy_md5, LegacyMd5(absolute, &hasher.ignore(), relpath));
+    }
     return observed;
   }
 
@@ -133,7 +151,7 @@ class Repro::Impl {
     return result;
   }
 
-  Result<StageReport> Report(size_t index, Hasher& hasher) {
+  Result<StageReport> Report(size_t index, ProjectHasher& hasher) {
     const StageNode& node = dag_.node(index);
     ASSIGN_OR_RETURN(std::optional<LockedStage> locked, Locked(node));
     ASSIGN_OR_RETURN(Observation now, Observe(node, locked ? &*locked : nullptr, hasher));
@@ -166,7 +184,7 @@ class Repro::Impl {
 
   // The lock entry of the stage's inputs as they are now: cmd, deps and
   // params, no outs yet.
-  Result<LockedStage> LockInputs(const StageNode& node, Hasher& hasher) {
+  Result<LockedStage> LockInputs(const StageNode& node, ProjectHasher& hasher) {
     const Stage& stage = node.stage;
     LockedStage locked;
     locked.name = stage.name;
@@ -178,7 +196,7 @@ class Repro::Impl {
         return Error(Code::kNotFound, "stage '{}': dependency '{}' does not exist", node.Address(),
                      stage.deps[i]);
       }
-      ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, false));
+      ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, false));
       locked.deps.push_back({stage.deps[i], hashed.hash, true, IsExecutable(absolute)});
     }
     std::sort(locked.deps.begin(), locked.deps.end(),
@@ -189,7 +207,7 @@ class Repro::Impl {
 
   // Runs one changed stage to completion, or restores its outputs from the
   // run cache when this exact run happened before, and records it.
-  Result<StageResult> Execute(size_t index, Hasher& hasher, bool prefix_output,
+  Result<StageResult> Execute(size_t index, ProjectHasher& hasher, bool prefix_output,
                               bool use_run_cache) {
     const StageNode& node = dag_.node(index);
     const Stage& stage = node.stage;
@@ -275,7 +293,7 @@ class Repro::Impl {
 
   // Hashes the stage's deps and outs after a successful run, saves cached
   // outputs, writes the lock entry, and remembers the run in the run cache.
-  Status Commit(const StageNode& node, Hasher& hasher) {
+  Status Commit(const StageNode& node, ProjectHasher& hasher) {
     const Stage& stage = node.stage;
     ASSIGN_OR_RETURN(LockedStage locked, LockInputs(node, hasher));
     for (size_t i = 0; i < stage.outs.size(); ++i) {
@@ -285,7 +303,7 @@ class Repro::Impl {
         return Error(Code::kFailed, "stage '{}' did not create its output '{}'", node.Address(),
                      out.path);
       }
-      ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(absolute, true));
+      ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, true));
       if (out.cache) {
         RETURN_IF_ERROR(
             cache_->store().Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
@@ -336,7 +354,7 @@ class Repro::Impl {
     int running = 0;
     std::vector<std::thread> threads;
 
-    auto process = [&](size_t index, Hasher& hasher) -> std::pair<StageResult, Status> {
+    auto process = [&](size_t index, ProjectHasher& hasher) -> std::pair<StageResult, Status> {
       const StageNode& node = dag_.node(index);
       auto report = Report(index, hasher);
       if (!report.ok())
@@ -416,7 +434,7 @@ class Repro::Impl {
           std::pair<StageResult, Status> outcome;
           auto hasher = cache_->NewHasher(hash_threads);
           if (hasher.ok()) {
-            outcome = process(index, (*hasher)->get());
+            outcome = process(index, **hasher);
           } else {
             outcome = {StageResult::kFailed, hasher.status()};
           }
@@ -452,7 +470,7 @@ class Repro::Impl {
     ASSIGN_OR_RETURN(std::unique_ptr<ProjectHasher> hasher, cache_->NewHasher());
     std::vector<StageReport> reports;
     for (size_t index : selected) {
-      ASSIGN_OR_RETURN(StageReport report, Report(index, hasher->get()));
+      ASSIGN_OR_RETURN(StageReport report, Report(index, *hasher));
       reports.push_back(std::move(report));
     }
     return reports;

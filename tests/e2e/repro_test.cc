@@ -260,6 +260,38 @@ TEST_F(ReproTest, RevertedInputsRestoreOutputsFromTheRunCache) {
   EXPECT_EQ(Runs(), "upper\nreport\nupper\nreport\nupper\n");
 }
 
+TEST_F(ReproTest, Dvc2LockEntriesAreTrustedUntilTheirDataChanges) {
+  // A DVC 2 project: CRLF text whose DVC 2 digest is md5 of the LF version,
+  // and lock entries without `hash: md5`.
+  WriteFile(dir_ / "in.txt", "a\r\nb\r\n");
+  WriteFile(dir_ / "out.txt", "a\nb\n");
+  WriteFile(dir_ / "dvc.yaml",
+            "stages:\n  copy:\n    cmd: tr -d '\\r' < in.txt > out.txt\n    deps:\n    - in.txt\n"
+            "    outs:\n    - out.txt\n");
+  std::string dvc2_lock =
+      "schema: '2.0'\n"
+      "stages:\n"
+      "  copy:\n"
+      "    cmd: tr -d '\\r' < in.txt > out.txt\n"
+      "    deps:\n"
+      "    - path: in.txt\n"
+      "      md5: dd8c6a395b5dd36c56d23275028f526c\n"
+      "      size: 6\n"
+      "    outs:\n"
+      "    - path: out.txt\n"
+      "      md5: dd8c6a395b5dd36c56d23275028f526c\n"
+      "      size: 4\n";
+  WriteFile(dir_ / "dvc.lock", dvc2_lock);
+  auto status = RunConveyor(dir_.path(), "status");
+  EXPECT_EQ(status.out, "copy:\n\tchanged outs:\n\t\tnot in cache:       out.txt\n") << status.err;
+  WriteFile(dir_ / "in.txt", "c\r\n");
+  auto changed = RunConveyor(dir_.path(), "status");
+  EXPECT_NE(changed.out.find("modified:           in.txt"), std::string::npos) << changed.out;
+  ASSERT_EQ(RunConveyor(dir_.path(), "repro").exit_code, 0);
+  std::string lock = ReadFile(dir_ / "dvc.lock");
+  EXPECT_NE(lock.find("    - path: in.txt\n      hash: md5\n"), std::string::npos) << lock;
+}
+
 TEST_F(ReproTest, DryRunListsButRunsNothing) {
   WriteTwoStagePipeline();
   auto dry = RunConveyor(dir_.path(), "repro --dry");

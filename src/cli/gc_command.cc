@@ -1,0 +1,87 @@
+// `conveyor gc`: remove cache objects nothing references.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/pipeline_commands.h"
+#include "pipeline/gc.h"
+
+namespace conveyor::cli {
+
+namespace {
+
+class GcCommand : public Command {
+ public:
+  std::string_view Name() const override { return "gc"; }
+  std::string_view Summary() const override {
+    return "Remove cache objects that the workspace (and, if asked, Git history) does not use";
+  }
+  void Configure(CLI::App& app) override {
+    app.add_flag("-w,--workspace", options_.workspace, "Keep what the workspace uses");
+    app.add_flag("-a,--all-branches", options_.all_branches, "Also keep what every branch uses");
+    app.add_flag("-T,--all-tags", options_.all_tags, "Also keep what every tag uses");
+    app.add_flag("-A,--all-commits", options_.all_commits, "Also keep what any commit uses");
+    app.add_flag("--dry", options_.dry, "Count what would be removed; remove nothing");
+    app.add_flag("-f,--force", force_, "Do not ask for confirmation");
+    app.footer(
+        "Examples:\n"
+        "  conveyor gc -w --dry            how much would go\n"
+        "  conveyor gc -w -a -T -f         keep workspace, branches and tags; remove the rest");
+  }
+  Status Run(const GlobalOptions& global, Console& console) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kWrite));
+    ObjectStore store(loaded->project.cache_dir());
+    if (!options_.dry && !force_) {
+      GcOptions preview = options_;
+      preview.dry = true;
+      ASSIGN_OR_RETURN(GcReport report,
+                       CollectGarbage(loaded->project, loaded->workspace, store, preview));
+      if (report.removed == 0) {
+        console.Out("Nothing to remove.");
+        return OkStatus();
+      }
+      if (!::isatty(STDIN_FILENO)) {
+        return Error(Code::kUsage,
+                     "gc would remove {} objects ({} bytes); pass -f to confirm (there is no "
+                     "terminal to ask on)",
+                     report.removed, report.removed_bytes);
+      }
+      std::cerr << fmt::format("Remove {} objects ({} bytes) not used by {}? [y/N] ",
+                               report.removed, report.removed_bytes, Describe(report));
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "y" && answer != "Y" && answer != "yes") {
+        console.Out("Nothing removed.");
+        return OkStatus();
+      }
+    }
+    ASSIGN_OR_RETURN(GcReport report,
+                     CollectGarbage(loaded->project, loaded->workspace, store, options_));
+    console.Out(fmt::format("{} {} objects ({} bytes); kept {} used by {}.",
+                            options_.dry ? "Would remove" : "Removed", report.removed,
+                            report.removed_bytes, report.referenced, Describe(report)));
+    return OkStatus();
+  }
+
+ private:
+  static std::string Describe(const GcReport& report) {
+    if (report.sources.size() <= 3) {
+      std::string text;
+      for (const std::string& source : report.sources)
+        text += (text.empty() ? "" : ", ") + source;
+      return text;
+    }
+    return fmt::format("the workspace and {} revisions", report.sources.size() - 1);
+  }
+
+  GcOptions options_;
+  bool force_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeGcCommand() { return std::make_unique<GcCommand>(); }
+
+}  // namespace conveyor::cli

@@ -1,0 +1,39 @@
+// Removing cache objects that nothing references any more, as `dvc gc` does.
+// "Referenced" means named by a dvc.lock output or a .dvc file in the
+// workspace and, on request, at the tips of branches and tags or in every
+// commit — read through libgit2.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cache/object_store.h"
+#include "common/status.h"
+#include "pipeline/project.h"
+#include "pipeline/workspace.h"
+
+namespace conveyor {
+
+struct GcOptions {
+  bool workspace = false;     // keep what the workspace references
+  bool all_branches = false;  // ... and every branch tip
+  bool all_tags = false;      // ... and every tag
+  bool all_commits = false;   // ... and every commit
+  bool dry = false;           // count, remove nothing
+};
+
+struct GcReport {
+  std::vector<std::string> sources;  // "workspace", "refs/heads/main", ...
+  size_t referenced = 0;             // distinct objects kept
+  size_t removed = 0;                // objects (and stray temp files) removed
+  uint64_t removed_bytes = 0;
+};
+
+// Fails without touching the cache when no scope is given, when a lock or
+// .dvc file in scope cannot be parsed, or when Git history is asked for in a
+// project without Git.
+Result<GcReport> CollectGarbage(const Project& project, const Workspace& workspace,
+                                const ObjectStore& store, const GcOptions& options);
+
+}  // namespace conveyor
