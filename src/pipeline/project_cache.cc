@@ -34,14 +34,27 @@ Result<std::unique_ptr<ProjectCache>> ProjectCache::Open(const Project& project)
       return parsed.status().WithContext(".dvc/config: cache.type");
     link_types = std::move(parsed).value();
   }
+  // The stat cache only saves time: on a read-only or full disk the project
+  // still works without it, hashing everything.
+  std::unique_ptr<StatCache> stat_cache;
+  Status stat_cache_status;
   std::error_code ec;
   fs::path dir = project.tmp_dir() / "conveyor";
   fs::create_directories(dir, ec);
-  if (ec)
-    return Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
-  ASSIGN_OR_RETURN(std::unique_ptr<StatCache> stat_cache, StatCache::Open(dir / "stat-cache.db"));
-  return std::unique_ptr<ProjectCache>(
+  if (ec) {
+    stat_cache_status = Error(Code::kIo, "cannot create {}: {}", dir.string(), ec.message());
+  } else {
+    auto opened = StatCache::Open(dir / "stat-cache.db");
+    if (opened.ok()) {
+      stat_cache = std::move(opened).value();
+    } else {
+      stat_cache_status = opened.status();
+    }
+  }
+  auto cache = std::unique_ptr<ProjectCache>(
       new ProjectCache(project, std::move(link_types), std::move(stat_cache)));
+  cache->stat_cache_status_ = std::move(stat_cache_status);
+  return cache;
 }
 
 Result<std::unique_ptr<ProjectHasher>> ProjectCache::NewHasher(int threads) {

@@ -37,14 +37,18 @@ class ProjectHasher {
 
 class ProjectCache {
  public:
-  // Opens (creating if needed) .dvc/tmp/conveyor/stat-cache.db and reads
-  // cache.type. `project` must outlive the ProjectCache.
+  // Opens (creating if needed) .dvc/tmp/conveyor/stat-cache.db — going on
+  // without it if that fails — and reads cache.type. `project` must outlive
+  // the ProjectCache.
   static Result<std::unique_ptr<ProjectCache>> Open(const Project& project);
 
   const Project& project() const { return project_; }
   ObjectStore& store() { return store_; }
   const std::vector<LinkType>& link_types() const { return link_types_; }
+  // Null when the stat cache could not be opened (read-only or full disk);
+  // stat_cache_status() then says why.
   StatCache* stat_cache() { return stat_cache_.get(); }
+  const Status& stat_cache_status() const { return stat_cache_status_; }
 
   // A hasher for the calling thread; `threads` hashing workers inside it
   // (0: one per core).
@@ -58,7 +62,8 @@ class ProjectCache {
   const Project& project_;
   ObjectStore store_;  // thread-safe
   std::vector<LinkType> link_types_;
-  std::unique_ptr<StatCache> stat_cache_;  // thread-safe
+  std::unique_ptr<StatCache> stat_cache_;  // thread-safe; may be null
+  Status stat_cache_status_;
 };
 
 }  // namespace conveyor

@@ -306,7 +306,9 @@ class Repro::Impl {
       ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, true));
       if (out.cache) {
         RETURN_IF_ERROR(
-            cache_->store().Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr));
+            cache_->store()
+                .Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr)
+                .WithContext(fmt::format("stage '{}': output '{}'", node.Address(), out.path)));
       }
       locked.outs.push_back({out.path, hashed.hash, true, IsExecutable(absolute)});
     }
