@@ -1,5 +1,7 @@
 // `conveyor dag`: show the stage graph.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/pipeline_commands.h"
@@ -18,7 +20,11 @@ class DagCommand : public Command {
   void Configure(CLI::App& app) override {
     app.add_option("target", target_, "Show only this stage and what it depends on");
     auto* dot = app.add_flag("--dot", dot_, "Print Graphviz dot");
-    app.add_flag("--mermaid,--md", mermaid_, "Print a Mermaid flowchart")->excludes(dot);
+    auto* mermaid =
+        app.add_flag("--mermaid,--md", mermaid_, "Print a Mermaid flowchart")->excludes(dot);
+    app.add_flag("--json", json_, "Print {stages: [...], edges: [[from, to], ...]}")
+        ->excludes(dot)
+        ->excludes(mermaid);
     app.footer(
         "Examples:\n"
         "  conveyor dag                       tree of all stages\n"
@@ -36,7 +42,24 @@ class DagCommand : public Command {
       console.Note("No stages: add some to dvc.yaml.");
       return OkStatus();
     }
-    if (dot_) {
+    if (json_) {
+      nlohmann::ordered_json json;
+      json["stages"] = nlohmann::ordered_json::array();
+      json["edges"] = nlohmann::ordered_json::array();
+      for (size_t i : stages) {
+        const StageNode& node = dag.node(i);
+        json["stages"].push_back({{"name", node.Address()},
+                                  {"cmd", node.stage.cmd},
+                                  {"deps", node.dep_paths},
+                                  {"outs", node.out_paths}});
+        for (size_t up : dag.upstream(i)) {
+          if (std::find(stages.begin(), stages.end(), up) != stages.end()) {
+            json["edges"].push_back({dag.node(up).Address(), node.Address()});
+          }
+        }
+      }
+      console.Out(json.dump(2));
+    } else if (dot_) {
       console.Out(RenderDot(dag, stages));
     } else if (mermaid_) {
       console.Out(RenderMermaid(dag, stages));
@@ -50,6 +73,7 @@ class DagCommand : public Command {
   std::string target_;
   bool dot_ = false;
   bool mermaid_ = false;
+  bool json_ = false;
 };
 
 }  // namespace

@@ -1,13 +1,13 @@
 #include "pipeline/dvc_file.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "common/file_util.h"
 #include "pipeline/yaml_emit.h"
+#include "pipeline/yaml_value.h"
 
 namespace conveyor {
 namespace {
@@ -77,147 +77,149 @@ Json OutToJson(const DvcOut& out) {
   return j;
 }
 
+// Reads a .dvc file's document; every node is named by its JSON pointer, so
+// errors can say where it stands.
 class Parser {
  public:
-  explicit Parser(std::string_view file) : file_(file) {}
+  explicit Parser(const YamlDocument& doc) : doc_(doc) {}
 
-  Result<DvcFile> Parse(std::string_view text) const {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      return Error(Code::kInvalid, "{}:{}:{}: {}", file_, e.mark.line + 1, e.mark.column + 1,
-                   e.msg);
-    }
-    if (!root.IsMap()) {
-      return Error(Code::kInvalid, "{}: a .dvc file must be a mapping", file_);
+  Result<DvcFile> Parse() const {
+    const Json& root = doc_.root();
+    if (!root.is_object() || doc_.empty()) {
+      return Error(Code::kInvalid, "{}: a .dvc file must be a mapping", doc_.file());
     }
     DvcFile file;
-    for (const auto& item : root) {
-      const std::string key = item.first.Scalar();
-      const YAML::Node& value = item.second;
+    for (const auto& [key, value] : root.items()) {
+      const std::string pointer = JsonPointerChild("", key);
       file.key_order.push_back(key);
       if (key == "outs") {
-        if (value.IsNull())
+        if (value.is_null())
           continue;
-        if (!value.IsSequence()) {
-          return Error(Code::kInvalid, "{}: 'outs' must be a list", YamlWhere(file_, value));
+        if (!value.is_array()) {
+          return Error(Code::kInvalid, "{}: 'outs' must be a list", Where(pointer));
         }
         for (size_t i = 0; i < value.size(); ++i) {
-          ASSIGN_OR_RETURN(DvcOut out, ParseOut(value[i], i));
+          ASSIGN_OR_RETURN(DvcOut out, ParseOut(JsonPointerChild(pointer, i), i));
           file.outs.push_back(std::move(out));
         }
         file.outs_in_file = file.outs.size();
       } else if (key == "desc") {
-        ASSIGN_OR_RETURN(file.desc, String(value, key));
+        ASSIGN_OR_RETURN(file.desc, String(pointer, key));
       } else if (key == "frozen") {
-        ASSIGN_OR_RETURN(file.frozen, Bool(value, key));
+        ASSIGN_OR_RETURN(file.frozen, Bool(pointer, key));
       } else if (key == "meta") {
-        ASSIGN_OR_RETURN(file.meta, YamlToJson(value, file_));
+        file.meta = value;
       } else if (key == "md5" || key == "deps" || key == "cmd" || key == "wdir" ||
                  key == "always_changed" || key == "locked") {
         return Error(Code::kInvalid,
                      "{}: '{}' is not supported: conveyor reads .dvc files made by `dvc add`, "
                      "not imports or command stages",
-                     YamlWhere(file_, item.first), key);
+                     KeyWhere(pointer), key);
       } else {
         return Error(Code::kInvalid, "{}: unknown key '{}' (expected outs, desc, frozen, meta)",
-                     YamlWhere(file_, item.first), key);
+                     KeyWhere(pointer), key);
       }
     }
     return file;
   }
 
  private:
-  Result<std::string> String(const YAML::Node& value, std::string_view what) const {
-    if (!value.IsScalar()) {
-      return Error(Code::kInvalid, "{}: '{}' must be a string", YamlWhere(file_, value), what);
+  const Json& At(const std::string& pointer) const {
+    return doc_.root().at(Json::json_pointer(pointer));
+  }
+  std::string Where(std::string_view pointer) const { return doc_.Where(pointer).ToString(); }
+  std::string KeyWhere(std::string_view pointer) const { return doc_.KeyWhere(pointer).ToString(); }
+
+  // Any scalar but null, as the file spells it.
+  Result<std::string> String(const std::string& pointer, std::string_view what) const {
+    std::optional<std::string> text = doc_.ScalarText(pointer);
+    if (!text) {
+      return Error(Code::kInvalid, "{}: '{}' must be a string", Where(pointer), what);
     }
-    return value.Scalar();
+    return std::move(*text);
   }
 
-  Result<bool> Bool(const YAML::Node& value, std::string_view what) const {
-    if (!value.IsScalar() || value.Tag() != "?" ||
-        ResolvePlainScalar(value.Scalar()) != PlainScalarTag::kBool) {
-      return Error(Code::kInvalid, "{}: '{}' must be true or false", YamlWhere(file_, value), what);
+  Result<bool> Bool(const std::string& pointer, std::string_view what) const {
+    const Json& value = At(pointer);
+    if (!value.is_boolean()) {
+      return Error(Code::kInvalid, "{}: '{}' must be true or false", Where(pointer), what);
     }
-    return value.Scalar()[0] == 't' || value.Scalar()[0] == 'T';
+    return value.get<bool>();
   }
 
-  Result<uint64_t> Count(const YAML::Node& value, std::string_view what) const {
-    auto json = YamlToJson(value, file_);
-    if (!json.ok() || !json->is_number_integer() || json->get<int64_t>() < 0) {
-      return Error(Code::kInvalid, "{}: '{}' must be a non-negative integer",
-                   YamlWhere(file_, value), what);
+  Result<uint64_t> Count(const std::string& pointer, std::string_view what) const {
+    const Json& value = At(pointer);
+    if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+      return Error(Code::kInvalid, "{}: '{}' must be a non-negative integer", Where(pointer), what);
     }
-    return json->get<uint64_t>();
+    return value.get<uint64_t>();
   }
 
-  Result<DvcOut> ParseOut(const YAML::Node& node, size_t index) const {
-    if (!node.IsMap()) {
-      return Error(Code::kInvalid, "{}: outs[{}] must be a mapping", YamlWhere(file_, node), index);
+  Result<DvcOut> ParseOut(const std::string& pointer, size_t index) const {
+    const Json& node = At(pointer);
+    if (!node.is_object()) {
+      return Error(Code::kInvalid, "{}: outs[{}] must be a mapping", Where(pointer), index);
     }
     DvcOut out;
     out.has_hash_field = false;
     bool has_path = false;
-    for (const auto& item : node) {
-      const std::string key = item.first.Scalar();
-      const YAML::Node& value = item.second;
+    for (const auto& [key, value] : node.items()) {
+      const std::string child = JsonPointerChild(pointer, key);
       out.key_order.push_back(key);
       if (key == "path") {
-        ASSIGN_OR_RETURN(out.path, String(value, key));
+        ASSIGN_OR_RETURN(out.path, String(child, key));
         has_path = true;
       } else if (key == "md5") {
-        ASSIGN_OR_RETURN(out.hash.md5, String(value, key));
+        ASSIGN_OR_RETURN(out.hash.md5, String(child, key));
       } else if (key == "hash") {
-        ASSIGN_OR_RETURN(std::string name, String(value, key));
+        ASSIGN_OR_RETURN(std::string name, String(child, key));
         if (name != "md5") {
           return Error(Code::kInvalid, "{}: hash '{}' is not supported (expected md5)",
-                       YamlWhere(file_, value), name);
+                       Where(child), name);
         }
         out.has_hash_field = true;
       } else if (key == "size") {
-        ASSIGN_OR_RETURN(out.hash.size, Count(value, key));
+        ASSIGN_OR_RETURN(out.hash.size, Count(child, key));
       } else if (key == "nfiles") {
-        ASSIGN_OR_RETURN(out.hash.nfiles, Count(value, key));
+        ASSIGN_OR_RETURN(out.hash.nfiles, Count(child, key));
       } else if (key == "isexec") {
-        ASSIGN_OR_RETURN(out.isexec, Bool(value, key));
+        ASSIGN_OR_RETURN(out.isexec, Bool(child, key));
       } else if (key == "desc") {
-        ASSIGN_OR_RETURN(out.desc, String(value, key));
+        ASSIGN_OR_RETURN(out.desc, String(child, key));
       } else if (key == "type") {
-        ASSIGN_OR_RETURN(out.type, String(value, key));
+        ASSIGN_OR_RETURN(out.type, String(child, key));
       } else if (key == "labels") {
-        if (!value.IsSequence()) {
-          return Error(Code::kInvalid, "{}: 'labels' must be a list", YamlWhere(file_, value));
+        if (!value.is_array()) {
+          return Error(Code::kInvalid, "{}: 'labels' must be a list", Where(child));
         }
-        for (const YAML::Node& label : value) {
-          ASSIGN_OR_RETURN(std::string text, String(label, key));
+        for (size_t i = 0; i < value.size(); ++i) {
+          ASSIGN_OR_RETURN(std::string text, String(JsonPointerChild(child, i), key));
           out.labels.push_back(std::move(text));
         }
       } else if (key == "meta") {
-        ASSIGN_OR_RETURN(out.meta, YamlToJson(value, file_));
+        out.meta = value;
       } else if (key == "cache") {
-        ASSIGN_OR_RETURN(out.cache, Bool(value, key));
+        ASSIGN_OR_RETURN(out.cache, Bool(child, key));
       } else if (key == "persist") {
-        ASSIGN_OR_RETURN(out.persist, Bool(value, key));
+        ASSIGN_OR_RETURN(out.persist, Bool(child, key));
       } else if (key == "remote") {
-        ASSIGN_OR_RETURN(out.remote, String(value, key));
+        ASSIGN_OR_RETURN(out.remote, String(child, key));
       } else if (key == "push") {
-        ASSIGN_OR_RETURN(out.push, Bool(value, key));
+        ASSIGN_OR_RETURN(out.push, Bool(child, key));
       } else {
         return Error(Code::kInvalid,
                      "{}: outs[{}]: field '{}' is not supported (conveyor reads local md5 "
                      "outputs)",
-                     YamlWhere(file_, item.first), index, key);
+                     KeyWhere(child), index, key);
       }
     }
     if (!has_path) {
-      return Error(Code::kInvalid, "{}: outs[{}] has no 'path'", YamlWhere(file_, node), index);
+      return Error(Code::kInvalid, "{}: outs[{}] has no 'path'", Where(pointer), index);
     }
     return out;
   }
 
-  std::string file_;
+  const YamlDocument& doc_;
 };
 
 std::string EscapeGitWildMatch(std::string_view name) {
@@ -264,7 +266,11 @@ Result<std::string> FormatDvcFile(const DvcFile& file) {
 }
 
 Result<DvcFile> ParseDvcFile(std::string_view text, std::string_view file_name) {
-  return Parser(file_name).Parse(text);
+  // Written back byte for byte: an integer conveyor cannot hold exactly is an
+  // error rather than a double.
+  ASSIGN_OR_RETURN(YamlDocument doc, YamlDocument::Parse(text, std::string(file_name),
+                                                         {.reject_big_integers = true}));
+  return Parser(doc).Parse();
 }
 
 Result<DvcFile> ReadDvcFile(const std::filesystem::path& path) {

@@ -139,6 +139,17 @@ TEST(DvcFileTest, RejectsWhatItCannotRepresent) {
             "x.dvc:1:1: unknown key 'outz' (expected outs, desc, frozen, meta)");
 }
 
+TEST(DvcFileTest, ReadsScalarsAsWrittenAndRejectsAnEmptyFile) {
+  auto file = ParseDvcFile("desc: 1.50\nouts:\n- path: 017\n  isexec: True\n", "x.dvc");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->desc, "1.50");
+  EXPECT_EQ(file->outs[0].path, "017");
+  EXPECT_TRUE(file->outs[0].isexec);
+  EXPECT_EQ(ParseDvcFile("", "x.dvc").status().message(), "x.dvc: a .dvc file must be a mapping");
+  EXPECT_EQ(ParseDvcFile("outs:\n- path: a\n  size: '5'\n", "x.dvc").status().message(),
+            "x.dvc:3:9: 'size' must be a non-negative integer");
+}
+
 TEST(DvcFileTest, WriteAndReadBack) {
   testing::TempDir dir;
   const DvcFile file = MakeAddedDvcFile("data", Hash("3863d0e317dee0a55c4e59d2ec0eef33.dir", 1, 1));

@@ -1,13 +1,13 @@
 #include "pipeline/lock_file.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "common/file_util.h"
 #include "pipeline/yaml_emit.h"
+#include "pipeline/yaml_value.h"
 
 namespace conveyor {
 namespace {
@@ -71,206 +71,213 @@ Json ParamsToJson(std::vector<LockedParams> params) {
   return out;
 }
 
+// Reads a lock file's (or run-cache entry's) document; every node is named
+// by its JSON pointer, so errors can say where it stands.
 class Parser {
  public:
-  explicit Parser(std::string_view file) : file_(file) {}
+  explicit Parser(const YamlDocument& doc) : doc_(doc) {}
 
-  Result<YAML::Node> Load(std::string_view text) const {
-    try {
-      return YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      return Error(Code::kInvalid, "{}:{}:{}: {}", file_, e.mark.line + 1, e.mark.column + 1,
-                   e.msg);
-    }
-  }
-
-  Result<LockFile> ParseFile(const YAML::Node& root) const {
-    if (!root.IsMap() || !root["schema"]) {
+  Result<LockFile> ParseFile() const {
+    const Json& root = doc_.root();
+    if (!root.is_object() || !root.contains("schema")) {
       return Error(Code::kInvalid,
                    "{}: no \"schema: '2.0'\" at the top; lock files from DVC 1 are not "
                    "supported (remove it and rerun the pipeline to regenerate it)",
-                   file_);
+                   doc_.file());
     }
     LockFile lock;
-    for (const auto& item : root) {
-      const std::string key = item.first.Scalar();
-      const YAML::Node& value = item.second;
+    for (const auto& [key, value] : root.items()) {
+      const std::string pointer = JsonPointerChild("", key);
       if (key == "schema") {
-        if (!value.IsScalar() || value.Tag() == "?" || value.Scalar() != "2.0") {
+        // Quoted: a plain 2.0 is a float.
+        if (!value.is_string() || value.get<std::string>() != "2.0") {
           return Error(Code::kInvalid, "{}: invalid schema version '{}' (expected '2.0')",
-                       YamlWhere(file_, value), value.IsScalar() ? value.Scalar() : "");
+                       Where(pointer), doc_.ScalarText(pointer).value_or(""));
         }
       } else if (key == "stages") {
-        if (value.IsNull())
+        if (value.is_null())
           continue;
-        if (!value.IsMap()) {
-          return Error(Code::kInvalid, "{}: 'stages' must be a mapping", YamlWhere(file_, value));
+        if (!value.is_object()) {
+          return Error(Code::kInvalid, "{}: 'stages' must be a mapping", Where(pointer));
         }
-        for (const auto& stage_item : value) {
-          ASSIGN_OR_RETURN(LockedStage stage,
-                           ParseStage(stage_item.second, stage_item.first.Scalar()));
+        for (const auto& stage_item : value.items()) {
+          const std::string& name = stage_item.key();
+          ASSIGN_OR_RETURN(LockedStage stage, ParseStage(JsonPointerChild(pointer, name), name));
           lock.stages.push_back(std::move(stage));
         }
       } else if (key == "datasets") {
         return Error(Code::kInvalid, "{}: 'datasets' in dvc.lock are not supported",
-                     YamlWhere(file_, item.first));
+                     KeyWhere(pointer));
       } else {
         return Error(Code::kInvalid, "{}: unknown key '{}' (expected schema, stages)",
-                     YamlWhere(file_, item.first), key);
+                     KeyWhere(pointer), key);
       }
     }
     return lock;
   }
 
-  Result<LockedStage> ParseStage(const YAML::Node& node, std::string_view name) const {
-    if (!node.IsMap()) {
-      return Error(Code::kInvalid, "{}: stage '{}' must be a mapping", YamlWhere(file_, node),
-                   name);
+  // The stage at `pointer` ("" for a run-cache entry), named `name`.
+  Result<LockedStage> ParseStage(const std::string& pointer, std::string_view name) const {
+    const Json& node = At(pointer);
+    // An empty run-cache entry reads as {}, but is no mapping.
+    if (!node.is_object() || (pointer.empty() && doc_.empty())) {
+      return Error(Code::kInvalid, "{}: stage '{}' must be a mapping", Where(pointer), name);
     }
     LockedStage stage;
     stage.name = std::string(name);
     bool has_cmd = false;
-    for (const auto& item : node) {
-      const std::string key = item.first.Scalar();
-      const YAML::Node& value = item.second;
+    for (const auto& [key, value] : node.items()) {
+      const std::string child = JsonPointerChild(pointer, key);
       if (key == "cmd") {
         has_cmd = true;
-        RETURN_IF_ERROR(ParseCmd(value, &stage));
+        RETURN_IF_ERROR(ParseCmd(child, &stage));
       } else if (key == "deps" || key == "outs") {
-        ASSIGN_OR_RETURN(auto entries, ParseEntries(value, name, key));
+        ASSIGN_OR_RETURN(auto entries, ParseEntries(child, name, key));
         (key == "deps" ? stage.deps : stage.outs) = std::move(entries);
       } else if (key == "params") {
-        ASSIGN_OR_RETURN(stage.params, ParseParams(value, name));
+        ASSIGN_OR_RETURN(stage.params, ParseParams(child, name));
       } else {
         return Error(Code::kInvalid,
                      "{}: stage '{}': unknown key '{}' (expected cmd, deps, params, outs)",
-                     YamlWhere(file_, item.first), name, key);
+                     KeyWhere(child), name, key);
       }
     }
     if (!has_cmd) {
-      return Error(Code::kInvalid, "{}: stage '{}' has no 'cmd'", YamlWhere(file_, node), name);
+      return Error(Code::kInvalid, "{}: stage '{}' has no 'cmd'", Where(pointer), name);
     }
     return stage;
   }
 
  private:
-  Status ParseCmd(const YAML::Node& value, LockedStage* stage) const {
-    if (value.IsScalar()) {
-      stage->cmd = {value.Scalar()};
+  const Json& At(const std::string& pointer) const {
+    return doc_.root().at(Json::json_pointer(pointer));
+  }
+  std::string Where(std::string_view pointer) const { return doc_.Where(pointer).ToString(); }
+  std::string KeyWhere(std::string_view pointer) const { return doc_.KeyWhere(pointer).ToString(); }
+
+  Status ParseCmd(const std::string& pointer, LockedStage* stage) const {
+    const Json& value = At(pointer);
+    if (std::optional<std::string> text = doc_.ScalarText(pointer)) {
+      stage->cmd = {std::move(*text)};
       stage->cmd_is_list = false;
       return OkStatus();
     }
-    if (value.IsSequence()) {
+    if (value.is_array()) {
       stage->cmd_is_list = true;
-      for (const YAML::Node& item : value) {
-        if (!item.IsScalar()) {
-          return Error(Code::kInvalid, "{}: stage '{}': cmd items must be strings",
-                       YamlWhere(file_, item), stage->name);
+      for (size_t i = 0; i < value.size(); ++i) {
+        const std::string item = JsonPointerChild(pointer, i);
+        std::optional<std::string> text = doc_.ScalarText(item);
+        if (!text) {
+          return Error(Code::kInvalid, "{}: stage '{}': cmd items must be strings", Where(item),
+                       stage->name);
         }
-        stage->cmd.push_back(item.Scalar());
+        stage->cmd.push_back(std::move(*text));
       }
       return OkStatus();
     }
     return Error(Code::kInvalid, "{}: stage '{}': cmd must be a string or a list of strings",
-                 YamlWhere(file_, value), stage->name);
+                 Where(pointer), stage->name);
   }
 
-  Result<std::vector<LockEntry>> ParseEntries(const YAML::Node& value, std::string_view stage,
+  Result<std::vector<LockEntry>> ParseEntries(const std::string& pointer, std::string_view stage,
                                               std::string_view field) const {
     std::vector<LockEntry> entries;
-    if (value.IsNull())
+    const Json& value = At(pointer);
+    if (value.is_null())
       return entries;
-    if (!value.IsSequence()) {
-      return Error(Code::kInvalid, "{}: stage '{}': '{}' must be a list", YamlWhere(file_, value),
-                   stage, field);
+    if (!value.is_array()) {
+      return Error(Code::kInvalid, "{}: stage '{}': '{}' must be a list", Where(pointer), stage,
+                   field);
     }
     for (size_t i = 0; i < value.size(); ++i) {
       const std::string what = fmt::format("stage '{}' {}[{}]", stage, field, i);
-      ASSIGN_OR_RETURN(LockEntry entry, ParseEntry(value[i], what));
+      ASSIGN_OR_RETURN(LockEntry entry, ParseEntry(JsonPointerChild(pointer, i), what));
       entries.push_back(std::move(entry));
     }
     return entries;
   }
 
-  Result<uint64_t> ParseCount(const YAML::Node& value, std::string_view what,
+  Result<uint64_t> ParseCount(const std::string& pointer, std::string_view what,
                               std::string_view key) const {
-    auto json = YamlToJson(value, file_);
-    if (!json.ok() || !json->is_number_integer() || json->get<int64_t>() < 0) {
-      return Error(Code::kInvalid, "{}: {}: '{}' must be a non-negative integer",
-                   YamlWhere(file_, value), what, key);
+    const Json& value = At(pointer);
+    if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+      return Error(Code::kInvalid, "{}: {}: '{}' must be a non-negative integer", Where(pointer),
+                   what, key);
     }
-    return json->get<uint64_t>();
+    return value.get<uint64_t>();
   }
 
-  Result<LockEntry> ParseEntry(const YAML::Node& node, std::string_view what) const {
-    if (!node.IsMap()) {
-      return Error(Code::kInvalid, "{}: {} must be a mapping", YamlWhere(file_, node), what);
+  Result<LockEntry> ParseEntry(const std::string& pointer, std::string_view what) const {
+    const Json& node = At(pointer);
+    if (!node.is_object()) {
+      return Error(Code::kInvalid, "{}: {} must be a mapping", Where(pointer), what);
     }
     LockEntry entry;
     entry.has_hash_field = false;
     bool has_path = false;
-    for (const auto& item : node) {
-      const std::string key = item.first.Scalar();
-      const YAML::Node& value = item.second;
-      const bool scalar = value.IsScalar();
-      if (key == "path" && scalar) {
-        entry.path = value.Scalar();
+    for (const auto& [key, value] : node.items()) {
+      const std::string child = JsonPointerChild(pointer, key);
+      const std::optional<std::string> text = doc_.ScalarText(child);
+      if (key == "path" && text) {
+        entry.path = *text;
         has_path = true;
-      } else if (key == "hash" && scalar) {
-        if (value.Scalar() != "md5") {
+      } else if (key == "hash" && text) {
+        if (*text != "md5") {
           return Error(Code::kInvalid, "{}: {}: hash '{}' is not supported (expected md5)",
-                       YamlWhere(file_, value), what, value.Scalar());
+                       Where(child), what, *text);
         }
         entry.has_hash_field = true;
-      } else if (key == "md5" && scalar) {
-        entry.hash.md5 = value.Scalar();
+      } else if (key == "md5" && text) {
+        entry.hash.md5 = *text;
       } else if (key == "size") {
-        ASSIGN_OR_RETURN(entry.hash.size, ParseCount(value, what, key));
+        ASSIGN_OR_RETURN(entry.hash.size, ParseCount(child, what, key));
       } else if (key == "nfiles") {
-        ASSIGN_OR_RETURN(entry.hash.nfiles, ParseCount(value, what, key));
-      } else if (key == "isexec" && scalar && value.Tag() == "?" &&
-                 ResolvePlainScalar(value.Scalar()) == PlainScalarTag::kBool) {
-        entry.isexec = value.Scalar()[0] == 't' || value.Scalar()[0] == 'T';
+        ASSIGN_OR_RETURN(entry.hash.nfiles, ParseCount(child, what, key));
+      } else if (key == "isexec" && value.is_boolean()) {
+        entry.isexec = value.get<bool>();
       } else if (key == "path" || key == "hash" || key == "md5" || key == "isexec") {
-        return Error(Code::kInvalid, "{}: {}: bad value for '{}'", YamlWhere(file_, value), what,
-                     key);
+        return Error(Code::kInvalid, "{}: {}: bad value for '{}'", Where(child), what, key);
       } else {
         return Error(Code::kInvalid,
                      "{}: {}: field '{}' is not supported (conveyor reads local md5 entries: "
                      "path, hash, md5, size, nfiles, isexec)",
-                     YamlWhere(file_, item.first), what, key);
+                     KeyWhere(child), what, key);
       }
     }
     if (!has_path) {
-      return Error(Code::kInvalid, "{}: {} has no 'path'", YamlWhere(file_, node), what);
+      return Error(Code::kInvalid, "{}: {} has no 'path'", Where(pointer), what);
     }
     return entry;
   }
 
-  Result<std::vector<LockedParams>> ParseParams(const YAML::Node& value,
+  Result<std::vector<LockedParams>> ParseParams(const std::string& pointer,
                                                 std::string_view stage) const {
     std::vector<LockedParams> params;
-    if (value.IsNull())
+    const Json& value = At(pointer);
+    if (value.is_null())
       return params;
-    if (!value.IsMap()) {
-      return Error(Code::kInvalid, "{}: stage '{}': 'params' must be a mapping",
-                   YamlWhere(file_, value), stage);
+    if (!value.is_object()) {
+      return Error(Code::kInvalid, "{}: stage '{}': 'params' must be a mapping", Where(pointer),
+                   stage);
     }
-    for (const auto& item : value) {
-      LockedParams file;
-      file.file = item.first.Scalar();
-      if (!item.second.IsMap()) {
+    for (const auto& [file, values] : value.items()) {
+      if (!values.is_object()) {
         return Error(Code::kInvalid, "{}: stage '{}': params of '{}' must be a mapping",
-                     YamlWhere(file_, item.second), stage, file.file);
+                     Where(JsonPointerChild(pointer, file)), stage, file);
       }
-      ASSIGN_OR_RETURN(file.values, YamlToJson(item.second, file_));
-      params.push_back(std::move(file));
+      params.push_back(LockedParams{file, values});
     }
     return params;
   }
 
-  std::string file_;
+  const YamlDocument& doc_;
 };
+
+// Lock files and run-cache entries are written back byte for byte, so an
+// integer conveyor cannot hold exactly is an error rather than a double.
+Result<YamlDocument> ParseDocument(std::string_view text, std::string_view file) {
+  return YamlDocument::Parse(text, std::string(file), {.reject_big_integers = true});
+}
 
 }  // namespace
 
@@ -336,16 +343,14 @@ Result<std::string> FormatLockFile(const LockFile& lock) {
 }
 
 Result<LockFile> ParseLockFile(std::string_view text, std::string_view file) {
-  const Parser parser(file);
-  ASSIGN_OR_RETURN(YAML::Node root, parser.Load(text));
-  return parser.ParseFile(root);
+  ASSIGN_OR_RETURN(YamlDocument doc, ParseDocument(text, file));
+  return Parser(doc).ParseFile();
 }
 
 Result<LockedStage> ParseLockedStage(std::string_view text, std::string_view file,
                                      std::string_view name) {
-  const Parser parser(file);
-  ASSIGN_OR_RETURN(YAML::Node root, parser.Load(text));
-  return parser.ParseStage(root, name);
+  ASSIGN_OR_RETURN(YamlDocument doc, ParseDocument(text, file));
+  return Parser(doc).ParseStage("", name);
 }
 
 Result<LockFile> ReadLockFile(const std::filesystem::path& path) {

@@ -309,6 +309,12 @@ class Repro::Impl {
             cache_->store()
                 .Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr)
                 .WithContext(fmt::format("stage '{}': output '{}'", node.Address(), out.path)));
+        // With a link-based cache.type the output becomes links into the
+        // cache, as DVC leaves it after a run.
+        LinkType first = cache_->link_types().front();
+        if (first == LinkType::kHardlink || first == LinkType::kSymlink) {
+          RETURN_IF_ERROR(cache_->store().Checkout(absolute, hashed.hash, cache_->link_types()));
+        }
       }
       locked.outs.push_back({out.path, hashed.hash, true, IsExecutable(absolute)});
     }

@@ -1,19 +1,14 @@
 #include "pipeline/yaml_emit.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
-#include <system_error>
 
 #include "common/py_json.h"
+#include "pipeline/yaml_scalar.h"
+#include "pipeline/yaml_scalar_style.h"
 
 namespace conveyor {
 namespace {
@@ -89,132 +84,8 @@ void AppendUtf8(std::string& out, char32_t cp) {
   }
 }
 
-bool IsBreak(char32_t ch) { return ch == U'\n' || ch == 0x85 || ch == 0x2028 || ch == 0x2029; }
-
-// '\0 \t\r\n\x85\u2028\u2029' in analyze_scalar.
-bool IsBlankOrBreak(char32_t ch) {
-  return ch == 0 || ch == U' ' || ch == U'\t' || ch == U'\r' || IsBreak(ch);
-}
-
-bool IsPrintableUnicode(char32_t ch) {
-  return (ch == 0x85 || (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD) ||
-          (ch >= 0x10000 && ch <= 0x10FFFF)) &&
-         ch != 0xFEFF;
-}
-
 bool Contains(std::u32string_view set, char32_t ch) {
   return set.find(ch) != std::u32string_view::npos;
-}
-
-// ---- analyze_scalar / choose_scalar_style ------------------------------------
-
-struct Analysis {
-  bool empty = false;
-  bool multiline = false;
-  bool allow_block_plain = true;
-  bool allow_single_quoted = true;
-};
-
-Analysis Analyze(const std::u32string& s) {
-  Analysis a;
-  if (s.empty()) {
-    a.empty = true;
-    return a;
-  }
-  bool block_indicators = false;
-  bool line_breaks = false;
-  bool special_characters = false;
-  bool leading_space = false;
-  bool leading_break = false;
-  bool trailing_space = false;
-  bool trailing_break = false;
-  bool break_space = false;
-  bool space_break = false;
-
-  const std::u32string_view view(s);
-  if (view.starts_with(U"---") || view.starts_with(U"..."))
-    block_indicators = true;
-
-  bool preceded_by_whitespace = true;
-  bool followed_by_whitespace = s.size() == 1 || IsBlankOrBreak(s[1]);
-  bool previous_space = false;
-  bool previous_break = false;
-  for (size_t index = 0; index < s.size(); ++index) {
-    const char32_t ch = s[index];
-    if (index == 0) {
-      if (Contains(U"#,[]{}&*!|>'\"%@`", ch))
-        block_indicators = true;
-      if ((ch == U'?' || ch == U':') && followed_by_whitespace)
-        block_indicators = true;
-      if (ch == U'-' && followed_by_whitespace)
-        block_indicators = true;
-    } else {
-      if (ch == U':' && followed_by_whitespace)
-        block_indicators = true;
-      if (ch == U'#' && preceded_by_whitespace)
-        block_indicators = true;
-    }
-    if (IsBreak(ch))
-      line_breaks = true;
-    if (!(ch == U'\n' || (ch >= 0x20 && ch <= 0x7E)) && !IsPrintableUnicode(ch)) {
-      special_characters = true;
-    }
-    if (ch == U' ') {
-      if (index == 0)
-        leading_space = true;
-      if (index == s.size() - 1)
-        trailing_space = true;
-      if (previous_break)
-        break_space = true;
-      previous_space = true;
-      previous_break = false;
-    } else if (IsBreak(ch)) {
-      if (index == 0)
-        leading_break = true;
-      if (index == s.size() - 1)
-        trailing_break = true;
-      if (previous_space)
-        space_break = true;
-      previous_space = false;
-      previous_break = true;
-    } else {
-      previous_space = false;
-      previous_break = false;
-    }
-    preceded_by_whitespace = IsBlankOrBreak(ch);
-    followed_by_whitespace = index + 2 >= s.size() || IsBlankOrBreak(s[index + 2]);
-  }
-
-  if (leading_space || leading_break || trailing_space || trailing_break) {
-    a.allow_block_plain = false;
-  }
-  if (break_space)
-    a.allow_block_plain = a.allow_single_quoted = false;
-  if (special_characters || space_break)
-    a.allow_block_plain = a.allow_single_quoted = false;
-  if (line_breaks)
-    a.allow_block_plain = false;
-  if (block_indicators)
-    a.allow_block_plain = false;
-  a.multiline = line_breaks;
-  return a;
-}
-
-enum class Style { kPlain, kSingle, kDouble };
-
-// `implicit` is ruamel's implicit[0]: the plain form reads back as the same
-// type (always true for numbers, bools and null; for strings only when the
-// text resolves to str).
-Style ChooseStyle(const std::u32string& text, const Analysis& a, bool implicit, bool simple_key) {
-  if (implicit && !(simple_key && (a.empty || a.multiline)) && a.allow_block_plain) {
-    return Style::kPlain;
-  }
-  if (text.find(U'\'') != std::u32string::npos || text.find(U'\n') != std::u32string::npos) {
-    return Style::kDouble;
-  }
-  if (a.allow_single_quoted && !(simple_key && a.multiline))
-    return Style::kSingle;
-  return Style::kDouble;
 }
 
 // ---- the writer ----------------------------------------------------------------
@@ -251,7 +122,7 @@ class Writer {
       std::optional<std::u32string> text = DecodeUtf8(key);
       if (!text)
         return Error(Code::kInvalid, "mapping key is not valid UTF-8");
-      const Analysis a = Analyze(*text);
+      const ScalarAnalysis a = AnalyzeScalar(*text);
       if (text->size() >= kMaxSimpleKeyLength || a.multiline) {
         return Error(Code::kInvalid,
                      "mapping key '{}' is too long or spans lines; DVC would write it as an "
@@ -259,8 +130,8 @@ class Writer {
                      key.substr(0, 40));
       }
       const bool implicit = ResolvePlainScalar(key) == PlainScalarTag::kStr;
-      WriteScalar(*text, ChooseStyle(*text, a, implicit, /*simple_key=*/true), /*split=*/false,
-                  indent + kIndentStep);
+      WriteScalar(*text, ChooseScalarStyle(*text, a, implicit, /*simple_key=*/true),
+                  /*split=*/false, indent + kIndentStep);
       WriteIndicator(":", false);
       RETURN_IF_ERROR(EmitValue(value, indent, /*in_sequence=*/false));
     }
@@ -317,21 +188,21 @@ class Writer {
     std::optional<std::u32string> decoded = DecodeUtf8(text);
     if (!decoded)
       return Error(Code::kInvalid, "string value is not valid UTF-8");
-    const Analysis a = Analyze(*decoded);
-    WriteScalar(*decoded, ChooseStyle(*decoded, a, implicit, /*simple_key=*/false),
+    const ScalarAnalysis a = AnalyzeScalar(*decoded);
+    WriteScalar(*decoded, ChooseScalarStyle(*decoded, a, implicit, /*simple_key=*/false),
                 /*split=*/true, scalar_indent);
     return OkStatus();
   }
 
-  void WriteScalar(const std::u32string& text, Style style, bool split, int indent) {
+  void WriteScalar(const std::u32string& text, ScalarStyle style, bool split, int indent) {
     switch (style) {
-      case Style::kPlain:
+      case ScalarStyle::kPlain:
         WritePlain(text, split, indent);
         break;
-      case Style::kSingle:
+      case ScalarStyle::kSingle:
         WriteSingleQuoted(text, split, indent);
         break;
-      case Style::kDouble:
+      case ScalarStyle::kDouble:
         WriteDoubleQuoted(text, split, indent);
         break;
     }
@@ -436,7 +307,7 @@ class Writer {
           start = end;
         }
       } else if (breaks) {
-        if (at_end || !IsBreak(ch)) {
+        if (at_end || !IsYamlBreak(ch)) {
           if (text[start] == U'\n')
             WriteLineBreak(U'\n');
           for (size_t i = start; i < end; ++i)
@@ -444,7 +315,7 @@ class Writer {
           WriteIndent(indent);
           start = end;
         }
-      } else if (at_end || ch == U' ' || IsBreak(ch) || ch == U'\'') {
+      } else if (at_end || ch == U' ' || IsYamlBreak(ch) || ch == U'\'') {
         WriteText(text, start, end);
         start = end;
       }
@@ -454,7 +325,7 @@ class Writer {
       }
       if (!at_end) {
         spaces = ch == U' ';
-        breaks = IsBreak(ch);
+        breaks = IsYamlBreak(ch);
       }
     }
     WriteIndicator("'", false);
@@ -546,143 +417,7 @@ class Writer {
   bool indention_ = true;
 };
 
-// ---- reading ---------------------------------------------------------------
-
-std::string WithoutUnderscores(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c != '_')
-      out.push_back(c);
-  }
-  return out;
-}
-
-// SafeConstructor.construct_yaml_int for YAML 1.2.
-std::optional<Json> ConstructInt(std::string_view text) {
-  std::string s = WithoutUnderscores(text);
-  bool negative = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    negative = s[0] == '-';
-    s.erase(0, 1);
-  }
-  int base = 10;
-  if (s.starts_with("0b")) {
-    base = 2;
-  } else if (s.starts_with("0x")) {
-    base = 16;
-  } else if (s.starts_with("0o")) {
-    base = 8;
-  }
-  if (base != 10)
-    s.erase(0, 2);
-  uint64_t magnitude = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude, base);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size())
-    return std::nullopt;
-  constexpr uint64_t kMaxNegative = uint64_t{1} << 63;
-  if (negative) {
-    if (magnitude > kMaxNegative)
-      return std::nullopt;
-    if (magnitude == kMaxNegative)
-      return Json(std::numeric_limits<int64_t>::min());
-    return Json(-static_cast<int64_t>(magnitude));
-  }
-  if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return Json(static_cast<int64_t>(magnitude));
-  }
-  return Json(magnitude);
-}
-
-// SafeConstructor.construct_yaml_float for YAML 1.2.
-std::optional<double> ConstructFloat(std::string_view text) {
-  std::string s = WithoutUnderscores(text);
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  double sign = 1.0;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    if (s[0] == '-')
-      sign = -1.0;
-    s.erase(0, 1);
-  }
-  if (s == ".inf")
-    return sign * std::numeric_limits<double>::infinity();
-  if (s == ".nan")
-    return std::numeric_limits<double>::quiet_NaN();
-  double value = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size())
-    return std::nullopt;
-  return sign * value;
-}
-
-Result<Json> ScalarToJson(const YAML::Node& node, std::string_view file) {
-  const std::string& text = node.Scalar();
-  // yaml-cpp tags plain scalars "?" and quoted or block scalars "!".
-  if (node.Tag() != "?")
-    return Json(text);
-  switch (ResolvePlainScalar(text)) {
-    case PlainScalarTag::kNull:
-      return Json(nullptr);
-    case PlainScalarTag::kBool:
-      return Json(text[0] == 't' || text[0] == 'T');
-    case PlainScalarTag::kInt: {
-      std::optional<Json> value = ConstructInt(text);
-      if (!value) {
-        return Error(Code::kInvalid, "{}: integer '{}' is out of range", YamlWhere(file, node),
-                     text);
-      }
-      return std::move(*value);
-    }
-    case PlainScalarTag::kFloat: {
-      std::optional<double> value = ConstructFloat(text);
-      if (!value)
-        return Error(Code::kInvalid, "{}: bad float '{}'", YamlWhere(file, node), text);
-      return Json(*value);
-    }
-    default:
-      return Json(text);
-  }
-}
-
 }  // namespace
-
-PlainScalarTag ResolvePlainScalar(std::string_view text) {
-  // Python's re.X strips the blanks that ruamel's patterns are laid out with;
-  // these are the same patterns with the blanks removed.
-  static const std::regex kBool("true|True|TRUE|false|False|FALSE");
-  static const std::regex kFloat(
-      "[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
-      "|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
-      "|[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?"
-      "|[-+]?\\.(?:inf|Inf|INF)"
-      "|\\.(?:nan|NaN|NAN)");
-  static const std::regex kInt("[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+");
-  static const std::regex kNull("~|null|Null|NULL|");
-  static const std::regex kTimestamp(
-      "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-      "|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
-      "(?:[Tt]|[ \\t]+)[0-9][0-9]?"
-      ":[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?"
-      "(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?");
-  // Python's `$` also matches before a final "\n"; such strings are always
-  // double-quoted, so the difference never shows in output.
-  const std::string s(text);
-  if (std::regex_match(s, kBool))
-    return PlainScalarTag::kBool;
-  if (std::regex_match(s, kFloat))
-    return PlainScalarTag::kFloat;
-  if (std::regex_match(s, kInt))
-    return PlainScalarTag::kInt;
-  if (s == "<<")
-    return PlainScalarTag::kMerge;
-  if (std::regex_match(s, kNull))
-    return PlainScalarTag::kNull;
-  if (std::regex_match(s, kTimestamp))
-    return PlainScalarTag::kTimestamp;
-  if (s == "=")
-    return PlainScalarTag::kValue;
-  return PlainScalarTag::kStr;
-}
 
 std::string FormatPythonFloat(double value) {
   // representer.py represent_float: repr(data).lower(), with YAML spellings
@@ -694,52 +429,10 @@ std::string FormatPythonFloat(double value) {
   return PyFloatRepr(value);
 }
 
-std::string YamlWhere(std::string_view file, const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.line < 0)
-    return std::string(file);
-  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
-}
-
 Result<std::string> EmitDvcYaml(const nlohmann::ordered_json& doc) {
   Writer writer;
   RETURN_IF_ERROR(writer.EmitRoot(doc));
   return writer.Take();
-}
-
-Result<nlohmann::ordered_json> YamlToJson(const YAML::Node& node, std::string_view file) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return Json(nullptr);
-    case YAML::NodeType::Scalar:
-      return ScalarToJson(node, file);
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (const YAML::Node& item : node) {
-        ASSIGN_OR_RETURN(Json value, YamlToJson(item, file));
-        out.push_back(std::move(value));
-      }
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
-          return Error(Code::kInvalid, "{}: mapping keys must be scalars",
-                       YamlWhere(file, entry.first));
-        }
-        const std::string& key = entry.first.Scalar();
-        if (out.contains(key)) {
-          return Error(Code::kInvalid, "{}: duplicate key '{}'", YamlWhere(file, entry.first), key);
-        }
-        ASSIGN_OR_RETURN(Json value, YamlToJson(entry.second, file));
-        out[key] = std::move(value);
-      }
-      return out;
-    }
-  }
-  return Json(nullptr);
 }
 
 }  // namespace conveyor

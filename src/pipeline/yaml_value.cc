@@ -8,11 +8,12 @@
 #include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "common/file_util.h"
+#include "pipeline/yaml_scalar.h"
 
 namespace conveyor {
 namespace {
@@ -20,101 +21,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Consumes characters of `allowed` (plus '_') from s[*i]; returns how many.
-template <typename Pred>
-size_t Span(std::string_view s, size_t i, Pred pred) {
-  size_t n = 0;
-  while (i + n < s.size() && (pred(s[i + n]) || s[i + n] == '_'))
-    ++n;
-  return n;
-}
-
-bool IsBoolText(std::string_view s) {
-  return s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE";
-}
-
-bool IsNullText(std::string_view s) {
-  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
-}
-
-// [-+]?(0b[01_]+ | 0o?[0-7_]+ | [0-9_]+ | 0x[0-9a-fA-F_]+)
-bool IsIntText(std::string_view s) {
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  std::string_view body = s.substr(i);
-  auto all = [](std::string_view t, auto pred) {
-    if (t.empty())
-      return false;
-    for (char c : t) {
-      if (!pred(c) && c != '_')
-        return false;
-    }
-    return true;
-  };
-  if (body.size() > 2 && body[0] == '0' && body[1] == 'b') {
-    return all(body.substr(2), [](char c) { return c == '0' || c == '1'; });
-  }
-  if (body.size() > 2 && body[0] == '0' && body[1] == 'o') {
-    return all(body.substr(2), [](char c) { return c >= '0' && c <= '7'; });
-  }
-  if (body.size() > 2 && body[0] == '0' && body[1] == 'x') {
-    return all(body.substr(2), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-  }
-  return all(body, IsDigit);
-}
-
-// Exponent "[eE][-+]?[0-9]+" (sign required when `sign_required`) at s[i];
-// returns its length, or 0 when absent or malformed.
-size_t ExponentLength(std::string_view s, size_t i, bool sign_required) {
-  if (i >= s.size() || (s[i] != 'e' && s[i] != 'E'))
-    return 0;
-  size_t j = i + 1;
-  if (j < s.size() && (s[j] == '-' || s[j] == '+')) {
-    ++j;
-  } else if (sign_required) {
-    return 0;
-  }
-  size_t digits = 0;
-  while (j + digits < s.size() && IsDigit(s[j + digits]))
-    ++digits;
-  return digits == 0 ? 0 : j + digits - i;
-}
-
-bool IsFloatText(std::string_view s) {
-  if (s == ".nan" || s == ".NaN" || s == ".NAN")
-    return true;
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  std::string_view body = s.substr(i);
-  if (body == ".inf" || body == ".Inf" || body == ".INF")
-    return true;
-  if (body.empty())
-    return false;
-  if (body[0] == '.') {
-    // \.[0-9_]+([eE][-+][0-9]+)?
-    size_t n = Span(body, 1, IsDigit);
-    if (n == 0)
-      return false;
-    size_t end = 1 + n;
-    if (end == body.size())
-      return true;
-    size_t e = ExponentLength(body, end, /*sign_required=*/true);
-    return e != 0 && end + e == body.size();
-  }
-  if (!IsDigit(body[0]))
-    return false;
-  size_t end = Span(body, 0, IsDigit);
-  if (end < body.size() && body[end] == '.') {
-    end += 1 + Span(body, end + 1, IsDigit);
-    if (end == body.size())
-      return true;
-    size_t e = ExponentLength(body, end, /*sign_required=*/false);
-    return e != 0 && end + e == body.size();
-  }
-  size_t e = ExponentLength(body, end, /*sign_required=*/false);
-  return e != 0 && end + e == body.size();
-}
 
 std::string WithoutUnderscores(std::string_view s) {
   std::string out;
@@ -125,7 +31,8 @@ std::string WithoutUnderscores(std::string_view s) {
   return out;
 }
 
-Json IntValue(std::string_view text) {
+// SafeConstructor.construct_yaml_int for YAML 1.2; nullopt beyond 64 bits.
+std::optional<Json> ExactIntValue(std::string_view text) {
   std::string s = WithoutUnderscores(text);
   bool negative = false;
   size_t i = 0;
@@ -142,10 +49,8 @@ Json IntValue(std::string_view text) {
     return Json(std::string(text));
   uint64_t magnitude = 0;
   auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + s.size(), magnitude, base);
-  if (ec != std::errc() || ptr != s.data() + s.size()) {
-    // Beyond 64 bits: Python keeps an exact big integer; we keep a float.
-    return Json(std::strtod(s.c_str(), nullptr));
-  }
+  if (ec != std::errc() || ptr != s.data() + s.size())
+    return std::nullopt;
   if (!negative) {
     if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
       return Json(static_cast<int64_t>(magnitude));
@@ -155,9 +60,18 @@ Json IntValue(std::string_view text) {
   if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1) {
     return Json(static_cast<int64_t>(0 - magnitude));
   }
-  return Json(-static_cast<double>(magnitude));
+  return std::nullopt;
 }
 
+// Beyond 64 bits Python keeps an exact big integer; this keeps a double.
+Json IntValue(std::string_view text) {
+  std::optional<Json> exact = ExactIntValue(text);
+  if (exact)
+    return std::move(*exact);
+  return Json(std::strtod(WithoutUnderscores(text).c_str(), nullptr));
+}
+
+// SafeConstructor.construct_yaml_float for YAML 1.2.
 Json FloatValue(std::string_view text) {
   std::string s = WithoutUnderscores(text);
   for (char& c : s)
@@ -175,11 +89,33 @@ Json FloatValue(std::string_view text) {
   return Json(std::strtod(s.c_str(), nullptr));
 }
 
+using PositionMap = std::map<std::string, YamlDocument::NodePositions, std::less<>>;
+using TextMap = std::map<std::string, std::string, std::less<>>;
+
+// The value of the plain scalar `text`, which resolves to `tag`.
+Json TypedValue(std::string_view text, PlainScalarTag tag) {
+  switch (tag) {
+    case PlainScalarTag::kBool:
+      return Json(text[0] == 't' || text[0] == 'T');
+    case PlainScalarTag::kFloat:
+      return FloatValue(text);
+    case PlainScalarTag::kInt:
+      return IntValue(text);
+    case PlainScalarTag::kNull:
+      return Json(nullptr);
+    default:
+      return Json(std::string(text));
+  }
+}
+
 class Converter {
  public:
-  Converter(const std::string& file,
-            std::map<std::string, YamlDocument::NodePositions, std::less<>>* positions)
-      : file_(file), positions_(positions) {}
+  Converter(const std::string& file, const YamlParseOptions& options, PositionMap* positions,
+            TextMap* typed_scalar_text)
+      : file_(file),
+        options_(options),
+        positions_(positions),
+        typed_scalar_text_(typed_scalar_text) {}
 
   Result<Json> Convert(const YAML::Node& node, const std::string& pointer,
                        YamlDocument::Position key_position) {
@@ -189,8 +125,12 @@ class Converter {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
         return Json(nullptr);
-      case YAML::NodeType::Scalar:
-        return ConvertScalar(node, here);
+      case YAML::NodeType::Scalar: {
+        ASSIGN_OR_RETURN(Json value, ConvertScalar(node, here));
+        if (!value.is_string())
+          (*typed_scalar_text_)[pointer] = node.Scalar();
+        return value;
+      }
       case YAML::NodeType::Sequence: {
         Json out = Json::array();
         size_t index = 0;
@@ -227,23 +167,35 @@ class Converter {
     const std::string& text = node.Scalar();
     if (tag == "!")
       return Json(text);  // quoted or block scalar
+    const PlainScalarTag resolved = ResolvePlainScalar(text);
     if (tag.empty() || tag == "?")
-      return ResolvePlainScalar(text);
+      return Construct(text, resolved, at);
     if (tag.rfind(kTagPrefix, 0) == 0) {
       std::string_view type = std::string_view(tag).substr(kTagPrefix.size());
       if (type == "str")
         return Json(text);
-      if (type == "null" && IsNullText(text))
-        return Json(nullptr);
-      if (type == "bool" && IsBoolText(text))
-        return ResolvePlainScalar(text);
-      if (type == "int" && IsIntText(text))
-        return IntValue(text);
-      if (type == "float" && (IsFloatText(text) || IsIntText(text)))
+      const bool fits = (type == "null" && resolved == PlainScalarTag::kNull) ||
+                        (type == "bool" && resolved == PlainScalarTag::kBool) ||
+                        (type == "int" && resolved == PlainScalarTag::kInt);
+      if (fits)
+        return Construct(text, resolved, at);
+      if (type == "float" &&
+          (resolved == PlainScalarTag::kFloat || resolved == PlainScalarTag::kInt))
         return FloatValue(text);
       return ErrorAt(at, fmt::format("cannot read '{}' as !!{}", text, type));
     }
     return ErrorAt(at, fmt::format("could not determine a constructor for the tag '{}'", tag));
+  }
+
+  Result<Json> Construct(std::string_view text, PlainScalarTag tag,
+                         YamlDocument::Position at) const {
+    if (tag == PlainScalarTag::kInt && options_.reject_big_integers) {
+      std::optional<Json> exact = ExactIntValue(text);
+      if (!exact)
+        return ErrorAt(at, fmt::format("integer '{}' is out of range", text));
+      return std::move(*exact);
+    }
+    return TypedValue(text, tag);
   }
 
   Result<Json> ConvertMap(const YAML::Node& node, const std::string& pointer) {
@@ -297,7 +249,9 @@ class Converter {
   }
 
   const std::string& file_;
-  std::map<std::string, YamlDocument::NodePositions, std::less<>>* positions_;
+  const YamlParseOptions& options_;
+  PositionMap* positions_;
+  TextMap* typed_scalar_text_;
 };
 
 void AppendEscaped(std::string* out, std::string_view key) {
@@ -325,19 +279,12 @@ std::string JsonPointerChild(std::string_view base, size_t index) {
   return fmt::format("{}/{}", base, index);
 }
 
-Json ResolvePlainScalar(std::string_view text) {
-  if (IsBoolText(text))
-    return Json(text[0] == 't' || text[0] == 'T');
-  if (IsFloatText(text))
-    return FloatValue(text);
-  if (IsIntText(text))
-    return IntValue(text);
-  if (IsNullText(text))
-    return Json(nullptr);
-  return Json(std::string(text));
+Json ConstructPlainScalar(std::string_view text) {
+  return TypedValue(text, ResolvePlainScalar(text));
 }
 
-Result<YamlDocument> YamlDocument::Parse(std::string_view text, std::string display_name) {
+Result<YamlDocument> YamlDocument::Parse(std::string_view text, std::string display_name,
+                                         const YamlParseOptions& options) {
   YamlDocument doc;
   doc.file_ = std::move(display_name);
   std::vector<YAML::Node> documents;
@@ -352,24 +299,27 @@ Result<YamlDocument> YamlDocument::Parse(std::string_view text, std::string disp
     return Error(Code::kInvalid, "{}:{}:{}: expected a single document in the stream", doc.file_,
                  mark.line + 1, mark.column + 1);
   }
-  Json root = Json::object();
+  Json root;
   if (!documents.empty()) {
-    Converter converter(doc.file_, &doc.positions_);
+    Converter converter(doc.file_, options, &doc.positions_, &doc.typed_scalar_text_);
     try {
       ASSIGN_OR_RETURN(root, converter.Convert(documents[0], "", {}));
     } catch (const YAML::Exception& e) {
       return Error(Code::kInvalid, "{}:{}:{}: {}", doc.file_, e.mark.line + 1, e.mark.column + 1,
                    e.msg);
     }
-    if (root.is_null())
-      root = Json::object();
+  }
+  if (root.is_null()) {
+    doc.empty_ = true;
+    root = Json::object();
   }
   doc.root_ = std::make_shared<const Json>(std::move(root));
   return doc;
 }
 
 Result<YamlDocument> YamlDocument::LoadFile(const std::filesystem::path& path,
-                                            std::string display_name) {
+                                            std::string display_name,
+                                            const YamlParseOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return Error(Code::kNotFound, "'{}' does not exist", display_name);
@@ -378,7 +328,21 @@ Result<YamlDocument> YamlDocument::LoadFile(const std::filesystem::path& path,
     return Error(Code::kInvalid, "'{}' is a directory", display_name);
   }
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  return Parse(text, std::move(display_name));
+  return Parse(text, std::move(display_name), options);
+}
+
+std::optional<std::string> YamlDocument::ScalarText(std::string_view pointer) const {
+  auto typed = typed_scalar_text_.find(pointer);
+  if (typed != typed_scalar_text_.end())
+    return typed->second;
+  try {
+    const Json::json_pointer at{std::string(pointer)};
+    if (root_->contains(at) && root_->at(at).is_string())
+      return root_->at(at).get<std::string>();
+  } catch (const Json::exception&) {
+    // A malformed pointer names no node.
+  }
+  return std::nullopt;
 }
 
 SourceLocation YamlDocument::Where(std::string_view pointer) const {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace conveyor {
 namespace {
@@ -37,13 +38,13 @@ TEST(YamlValueTest, PlainScalarsFollowYaml12CoreSchema) {
       {"1.2.3", Json("1.2.3")},
   };
   for (const ScalarCase& c : cases) {
-    EXPECT_EQ(ResolvePlainScalar(c.text), c.expected) << "text: '" << c.text << "'";
+    EXPECT_EQ(ConstructPlainScalar(c.text), c.expected) << "text: '" << c.text << "'";
   }
-  EXPECT_TRUE(std::isinf(ResolvePlainScalar(".inf").get<double>()));
-  EXPECT_LT(ResolvePlainScalar("-.Inf").get<double>(), 0);
-  EXPECT_TRUE(std::isnan(ResolvePlainScalar(".nan").get<double>()));
-  EXPECT_TRUE(ResolvePlainScalar("1e3").is_number_float());
-  EXPECT_TRUE(ResolvePlainScalar("42").is_number_integer());
+  EXPECT_TRUE(std::isinf(ConstructPlainScalar(".inf").get<double>()));
+  EXPECT_LT(ConstructPlainScalar("-.Inf").get<double>(), 0);
+  EXPECT_TRUE(std::isnan(ConstructPlainScalar(".nan").get<double>()));
+  EXPECT_TRUE(ConstructPlainScalar("1e3").is_number_float());
+  EXPECT_TRUE(ConstructPlainScalar("42").is_number_integer());
 }
 
 TEST(YamlValueTest, QuotedAndTaggedScalars) {
@@ -96,6 +97,78 @@ TEST(YamlValueTest, Errors) {
     EXPECT_EQ(doc.status().code(), Code::kInvalid);
     EXPECT_EQ(doc.status().message(), c.message);
   }
+}
+
+// As DVC's loader (ruamel.yaml typ="safe", YAML 1.2) types what DVC wrote.
+TEST(YamlValueTest, TypesScalarsLikeDvcsSafeLoader) {
+  auto result = YamlDocument::Parse(
+      "a: [017, 0o17, 0x1F, 0b11, 1_000, +5, -0, 1.5e3, 1e5, .5, 1., 1_0.5, -.inf, yes, True, "
+      "TRUE, ~, Null, '12', \"true\", 12:30, 0.1e-2, 18446744073709551615]\n"
+      "b:\n"
+      "c: |\n  text\n",
+      "f.yaml");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const nlohmann::ordered_json& j = result->root();
+  const nlohmann::ordered_json& a = j["a"];
+  EXPECT_EQ(a[0], 17);
+  EXPECT_EQ(a[1], 15);
+  EXPECT_EQ(a[2], 31);
+  EXPECT_EQ(a[3], 3);
+  EXPECT_EQ(a[4], 1000);
+  EXPECT_EQ(a[5], 5);
+  EXPECT_EQ(a[6], 0);
+  EXPECT_EQ(a[7], 1500.0);
+  EXPECT_TRUE(a[7].is_number_float());
+  EXPECT_EQ(a[8], 100000.0);
+  EXPECT_EQ(a[9], 0.5);
+  EXPECT_EQ(a[10], 1.0);
+  EXPECT_EQ(a[11], 10.5);
+  EXPECT_TRUE(std::isinf(a[12].get<double>()));
+  EXPECT_EQ(a[13], "yes");
+  EXPECT_EQ(a[14], true);
+  EXPECT_EQ(a[15], true);
+  EXPECT_TRUE(a[16].is_null());
+  EXPECT_TRUE(a[17].is_null());
+  EXPECT_EQ(a[18], "12");
+  EXPECT_EQ(a[19], "true");
+  EXPECT_EQ(a[20], "12:30");
+  EXPECT_EQ(a[21], 0.001);
+  EXPECT_EQ(a[22], 18446744073709551615ULL);
+  EXPECT_TRUE(j["b"].is_null());
+  EXPECT_EQ(j["c"], "text\n");
+}
+
+TEST(YamlValueTest, ReportsOutOfRangeIntegersWithLocation) {
+  const YamlParseOptions exact{.reject_big_integers = true};
+  EXPECT_EQ(
+      YamlDocument::Parse("a:\n  b: 99999999999999999999\n", "p.yaml", exact).status().message(),
+      "p.yaml:2:6: integer '99999999999999999999' is out of range");
+}
+
+TEST(YamlValueTest, ScalarTextKeepsTheSpelling) {
+  auto doc = YamlDocument::Parse("a: 017\nb: 1.50\nc: 'x'\nd:\ne: [True]\nf: {g: 1}\n", "f.yaml");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(doc->ScalarText("/a"), "017");
+  EXPECT_EQ(doc->ScalarText("/b"), "1.50");
+  EXPECT_EQ(doc->ScalarText("/c"), "x");
+  EXPECT_EQ(doc->ScalarText("/e/0"), "True");
+  EXPECT_EQ(doc->ScalarText("/d"), std::nullopt);
+  EXPECT_EQ(doc->ScalarText("/f"), std::nullopt);
+  EXPECT_EQ(doc->ScalarText("/nope"), std::nullopt);
+  EXPECT_EQ(doc->ScalarText("no slash"), std::nullopt);
+}
+
+TEST(YamlValueTest, EmptyTellsAnEmptyStreamFromAnEmptyMapping) {
+  EXPECT_TRUE(YamlDocument::Parse("", "f.yaml")->empty());
+  EXPECT_TRUE(YamlDocument::Parse("null\n", "f.yaml")->empty());
+  EXPECT_FALSE(YamlDocument::Parse("{}\n", "f.yaml")->empty());
+}
+
+TEST(YamlValueTest, BigIntegersAreDoublesUnlessRejected) {
+  auto doc = YamlDocument::Parse("a: 99999999999999999999\n", "p.yaml");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_TRUE(doc->root()["a"].is_number_float());
+  EXPECT_EQ(doc->ScalarText("/a"), "99999999999999999999");
 }
 
 TEST(YamlValueTest, JsonPointerEscapesKeys) {
