@@ -29,9 +29,12 @@ Result<size_t> ReadFull(int fd, char* buffer, size_t size, const fs::path& path)
   size_t got = 0;
   while (got < size) {
     ssize_t n = ::read(fd, buffer + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
-    if (n == 0) break;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
+    if (n == 0)
+      break;
     got += static_cast<size_t>(n);
   }
   return got;
@@ -39,7 +42,8 @@ Result<size_t> ReadFull(int fd, char* buffer, size_t size, const fs::path& path)
 
 Result<std::string> LegacyFileMd5(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
+  if (fd < 0)
+    return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
   std::vector<char> buffer(kChunk);
   Md5 md5;
   bool text = true;
@@ -56,14 +60,16 @@ Result<std::string> LegacyFileMd5(const fs::path& path) {
       text = IsTextBlock(chunk.substr(0, 512));
       first = false;
     }
-    if (chunk.empty()) break;
+    if (chunk.empty())
+      break;
     if (!text) {
       md5.Update(chunk);
       continue;
     }
     converted.clear();
     for (size_t i = 0; i < chunk.size(); ++i) {
-      if (chunk[i] == '\r' && i + 1 < chunk.size() && chunk[i + 1] == '\n') continue;
+      if (chunk[i] == '\r' && i + 1 < chunk.size() && chunk[i + 1] == '\n')
+        continue;
       converted += chunk[i];
     }
     md5.Update(converted);
@@ -75,18 +81,22 @@ Result<std::string> LegacyFileMd5(const fs::path& path) {
 }  // namespace
 
 bool IsTextBlock(std::string_view block) {
-  if (block.empty()) return true;
+  if (block.empty())
+    return true;
   size_t nontext = 0;
   for (char c : block) {
-    if (c == '\0') return false;
-    if (!IsTextByte(static_cast<unsigned char>(c))) ++nontext;
+    if (c == '\0')
+      return false;
+    if (!IsTextByte(static_cast<unsigned char>(c)))
+      ++nontext;
   }
   return static_cast<double>(nontext) / static_cast<double>(block.size()) <= 0.30;
 }
 
 Result<std::string> LegacyMd5(const fs::path& path, IgnoreRules* rules, std::string_view relpath) {
   std::error_code ec;
-  if (!fs::is_directory(path, ec)) return LegacyFileMd5(path);
+  if (!fs::is_directory(path, ec))
+    return LegacyFileMd5(path);
   ASSIGN_OR_RETURN(std::vector<WalkedFile> files, WalkFiles(path, rules, relpath));
   std::vector<TreeEntry> entries;
   for (const WalkedFile& file : files) {

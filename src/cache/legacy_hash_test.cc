@@ -12,8 +12,12 @@ TEST(IsTextBlockTest, FollowsDvc2Heuristic) {
   EXPECT_TRUE(IsTextBlock("plain text\r\n"));
   EXPECT_FALSE(IsTextBlock(std::string("a\0b", 3)));
   // 3 of 10 bytes outside the text set is still text; 4 of 10 is not.
-  EXPECT_TRUE(IsTextBlock("\x80\x81\x82" "abcdefg"));
-  EXPECT_FALSE(IsTextBlock("\x80\x81\x82\x83" "abcdef"));
+  EXPECT_TRUE(
+      IsTextBlock("\x80\x81\x82"
+                  "abcdefg"));
+  EXPECT_FALSE(
+      IsTextBlock("\x80\x81\x82\x83"
+                  "abcdef"));
 }
 
 TEST(LegacyMd5Test, TextFilesAreHashedWithUnixLineEndings) {

@@ -1,5 +1,7 @@
 #include "common/ini_file.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 
 namespace conveyor {
@@ -143,9 +145,9 @@ std::string IniFile::Serialize() const {
   std::string text;
   for (const Section& section : sections_) {
     bool quote = section.name.find_first_of(" \"") != std::string::npos;
-    text += quote ? "['" + section.name + "']\n" : "[" + section.name + "]\n";
+    text += quote ? fmt::format("['{}']\n", section.name) : fmt::format("[{}]\n", section.name);
     for (const auto& [key, value] : section.items)
-      text += "    " + key + " = " + value + "\n";
+      text += fmt::format("    {} = {}\n", key, value);
   }
   return text;
 }

@@ -66,7 +66,7 @@ class ReproEngineTest : public ::testing::Test {
     runner_.On("make-c", Writes("c.txt", "c\n"));
   }
 
-  Result<ReproSummary> Run(ReproOptions options = {}) {
+  Result<ReproSummary> Run(const ReproOptions& options = {}) {
     auto workspace = Workspace::Load(*project_);
     if (!workspace.ok())
       return workspace.status();

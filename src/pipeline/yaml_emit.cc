@@ -295,6 +295,7 @@ class Writer {
     size_t start = 0;
     for (size_t end = 0; end <= text.size(); ++end) {
       const bool at_end = end == text.size();
+      // cppcheck-suppress containerOutOfBounds ; guarded by at_end
       const char32_t ch = at_end ? 0 : text[end];
       if (spaces) {
         if (at_end || ch != U' ') {
