@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test unit lint lint-full format demo bench clean
+.PHONY: all deps configure build test unit lint lint-full format demo bench clean sanitize
 
 all: build
 
@@ -44,3 +44,11 @@ bench: build
 
 clean:
 	@rm -rf $(BUILD_DIR)
+
+# The whole test suite under AddressSanitizer and UBSan, in its own build tree.
+sanitize: deps
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCONVEYOR_SANITIZE=ON \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)

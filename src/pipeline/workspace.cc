@@ -1,10 +1,13 @@
 #include "pipeline/workspace.h"
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "cache/dvcignore.h"
+#include "common/file_util.h"
 
 namespace conveyor {
 
@@ -17,44 +20,8 @@ std::string DirOf(const std::string& relpath) {
   return slash == std::string::npos ? "." : relpath.substr(0, slash);
 }
 
-// Every dvc.yaml and *.dvc under `root`, project-relative, sorted.
-Result<std::pair<std::vector<std::string>, std::vector<std::string>>> FindPipelineFiles(
-    const fs::path& root) {
-  ASSIGN_OR_RETURN(IgnoreRules ignore, IgnoreRules::Load(root));
-  std::vector<std::string> dvc_yamls;
-  std::vector<std::string> dvc_files;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-  if (ec)
-    return Error(Code::kIo, "cannot list {}: {}", root.string(), ec.message());
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec)
-      return Error(Code::kIo, "cannot list {}: {}", root.string(), ec.message());
-    const fs::directory_entry& entry = *it;
-    std::string rel = entry.path().lexically_relative(root).generic_string();
-    std::string name = entry.path().filename().string();
-    bool is_dir = entry.is_directory(ec) && !entry.is_symlink(ec);
-    if (is_dir) {
-      if (name == ".git" || name == ".dvc" || ignore.IsIgnored(rel, true)) {
-        it.disable_recursion_pending();
-      } else {
-        RETURN_IF_ERROR(ignore.LoadDirectory(rel));
-      }
-      continue;
-    }
-    if (name == "dvc.yaml" && !ignore.IsIgnored(rel, false)) {
-      dvc_yamls.push_back(rel);
-    } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".dvc") == 0 &&
-               entry.is_regular_file(ec) && !ignore.IsIgnored(rel, false)) {
-      dvc_files.push_back(rel);
-    }
-  }
-  std::sort(dvc_yamls.begin(), dvc_yamls.end());
-  // The root dvc.yaml first, so its stages come first in listings.
-  std::stable_partition(dvc_yamls.begin(), dvc_yamls.end(),
-                        [](const std::string& p) { return p == "dvc.yaml"; });
-  std::sort(dvc_files.begin(), dvc_files.end());
-  return std::make_pair(std::move(dvc_yamls), std::move(dvc_files));
+bool IsDvcFileName(const std::string& name) {
+  return name.size() > 4 && name.compare(name.size() - 4, 4, ".dvc") == 0;
 }
 
 }  // namespace
@@ -104,28 +71,68 @@ Result<StageNode> MakeStageNode(const Stage& stage, const std::string& dvcfile) 
 }
 
 Result<Workspace> Workspace::Load(const Project& project) {
-  ASSIGN_OR_RETURN(auto found, FindPipelineFiles(project.root()));
+  // Breadth-first, a directory's own dvc.yaml and .dvc files are read before
+  // its subdirectories are listed, so the outputs and tracked data they
+  // name — often the largest trees in a project — are never walked.
+  ASSIGN_OR_RETURN(IgnoreRules ignore, IgnoreRules::Load(project.root()));
   std::vector<PipelineFile> pipelines;
   std::vector<StageNode> nodes;
-  for (const std::string& dvcfile : found.first) {
-    ASSIGN_OR_RETURN(PipelineFile pipeline, LoadDvcYaml(project.root(), dvcfile));
-    for (const Stage& stage : pipeline.stages) {
-      ASSIGN_OR_RETURN(StageNode node, MakeStageNode(stage, dvcfile));
-      nodes.push_back(std::move(node));
-    }
-    pipelines.push_back(std::move(pipeline));
-  }
   std::vector<TrackedFile> tracked;
   std::vector<TrackedPath> tracked_paths;
-  for (const std::string& dvcfile : found.second) {
-    ASSIGN_OR_RETURN(DvcFile content, ReadDvcFile(project.root() / dvcfile));
-    for (const DvcOut& out : content.outs) {
-      auto path = JoinProjectPath(DirOf(dvcfile), out.path);
-      if (!path.ok())
-        return path.status().WithContext(dvcfile);
-      tracked_paths.push_back({*path, dvcfile});
+  std::set<std::string> data_paths;  // outputs and tracked paths: not searched
+  std::deque<std::string> queue = {""};
+  while (!queue.empty()) {
+    std::string dir = std::move(queue.front());
+    queue.pop_front();
+    fs::path absolute = dir.empty() ? project.root() : project.root() / dir;
+    std::vector<std::string> files;
+    std::vector<std::string> subdirs;
+    std::error_code ec;
+    for (fs::directory_iterator it(absolute, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      std::string rel = dir.empty() ? name : dir + "/" + name;
+      std::error_code type_ec;
+      if (it->is_directory(type_ec) && !it->is_symlink(type_ec)) {
+        if (name != ".git" && name != ".dvc")
+          subdirs.push_back(rel);
+      } else if (name == "dvc.yaml" || (IsDvcFileName(name) && it->is_regular_file(type_ec))) {
+        files.push_back(rel);
+      }
     }
-    tracked.push_back({dvcfile, std::move(content)});
+    if (ec)
+      return Error(Code::kIo, "cannot list {}: {}", absolute.string(), ec.message());
+    std::sort(files.begin(), files.end());
+    for (const std::string& file : files) {
+      if (ignore.IsIgnored(file, false))
+        continue;
+      if (fs::path(file).filename() == "dvc.yaml") {
+        ASSIGN_OR_RETURN(PipelineFile pipeline, LoadDvcYaml(project.root(), file));
+        for (const Stage& stage : pipeline.stages) {
+          ASSIGN_OR_RETURN(StageNode node, MakeStageNode(stage, file));
+          data_paths.insert(node.out_paths.begin(), node.out_paths.end());
+          nodes.push_back(std::move(node));
+        }
+        pipelines.push_back(std::move(pipeline));
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::string text, ReadFileToString(project.root() / file));
+      ASSIGN_OR_RETURN(DvcFile content, ParseDvcFile(text, file));
+      for (const DvcOut& out : content.outs) {
+        auto path = JoinProjectPath(DirOf(file), out.path);
+        if (!path.ok())
+          return path.status().WithContext(file);
+        data_paths.insert(*path);
+        tracked_paths.push_back({*path, file});
+      }
+      tracked.push_back({file, std::move(content)});
+    }
+    std::sort(subdirs.begin(), subdirs.end());
+    for (std::string& sub : subdirs) {
+      if (data_paths.count(sub) != 0 || ignore.IsIgnored(sub, true))
+        continue;
+      RETURN_IF_ERROR(ignore.LoadDirectory(sub));
+      queue.push_back(std::move(sub));
+    }
   }
   ASSIGN_OR_RETURN(Dag dag, Dag::Build(std::move(nodes), std::move(tracked_paths)));
   return Workspace(std::move(dag), std::move(pipelines), std::move(tracked));
