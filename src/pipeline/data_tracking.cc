@@ -13,11 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool UsesGit(const Project& project) {
-  std::optional<std::string> no_scm = project.config().Get("core", "no_scm");
-  return !(no_scm && (*no_scm == "True" || *no_scm == "true"));
-}
-
 std::string Basename(const std::string& relpath) {
   size_t slash = relpath.rfind('/');
   return slash == std::string::npos ? relpath : relpath.substr(slash + 1);
@@ -91,7 +86,7 @@ Result<AddResult> AddPath(ProjectCache& cache, const Workspace& workspace, Hashe
   }
   if (result.changed)
     RETURN_IF_ERROR(WriteDvcFile(dvcfile_path, file));
-  if (UsesGit(project)) {
+  if (project.UsesGit()) {
     ASSIGN_OR_RETURN(result.gitignore_updated, AddToGitignore(absolute));
   }
   return result;

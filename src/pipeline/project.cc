@@ -98,6 +98,11 @@ fs::path Project::cache_dir() const {
   return configured.is_absolute() ? configured : (dvc_dir() / configured).lexically_normal();
 }
 
+bool Project::UsesGit() const {
+  std::optional<std::string> no_scm = config_.Get("core", "no_scm");
+  return !(no_scm && (*no_scm == "True" || *no_scm == "true"));
+}
+
 Result<std::string> Project::RelativePath(const fs::path& cwd, const fs::path& user_path) const {
   fs::path absolute = (user_path.is_absolute() ? user_path : cwd / user_path).lexically_normal();
   fs::path relative = absolute.lexically_relative(root_);

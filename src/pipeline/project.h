@@ -31,6 +31,8 @@ class Project {
   std::filesystem::path cache_dir() const;
   // Scratch space that is never committed: .dvc/tmp.
   std::filesystem::path tmp_dir() const { return root_ / ".dvc" / "tmp"; }
+  // False for a project made with `init --no-scm` (core.no_scm = True).
+  bool UsesGit() const;
   // .dvc/config overlaid with .dvc/config.local.
   const IniFile& config() const { return config_; }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cache/legacy_hash.h"
+#include "pipeline/dvc_file.h"
 #include "pipeline/lock_file.h"
 #include "pipeline/params_file.h"
 #include "pipeline/project_cache.h"
@@ -309,6 +310,10 @@ class Repro::Impl {
             cache_->store()
                 .Save(absolute, hashed.hash, hashed.tree ? &*hashed.tree : nullptr)
                 .WithContext(fmt::format("stage '{}': output '{}'", node.Address(), out.path)));
+        // Git must not track what the cache holds: DVC adds "/name" to the
+        // .gitignore beside each cached output.
+        if (project_.UsesGit())
+          RETURN_IF_ERROR(AddToGitignore(absolute).status());
         // With a link-based cache.type the output becomes links into the
         // cache, as DVC leaves it after a run.
         LinkType first = cache_->link_types().front();

@@ -70,6 +70,8 @@ TEST_F(DataTest, AddedDataFeedsAStage) {
   auto repro = RunConveyor(dir_.path(), "repro");
   ASSERT_EQ(repro.exit_code, 0) << repro.err;
   EXPECT_EQ(ReadFile(dir_ / "n.txt"), "4\n");
+  // Cached outputs are kept out of Git, as DVC does.
+  EXPECT_EQ(ReadFile(dir_ / ".gitignore"), "/data\n/n.txt\n");
   auto refused = RunConveyor(dir_.path(), "add n.txt");
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_EQ(refused.err,
