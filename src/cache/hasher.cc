@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ namespace fs = std::filesystem;
 
 // Bumped whenever what the directory key covers changes.
 constexpr std::string_view kDirKeyTag = "conveyor-dir-key-1";
+
+// Files at least this big are hashed before the others (see HashDir).
+constexpr uint64_t kLargeFile = uint64_t{1} << 20;
 
 std::string AbsoluteNormal(const fs::path& path) {
   fs::path abs = fs::absolute(path).lexically_normal();
@@ -89,16 +93,18 @@ Result<HashedObject> Hasher::Hash(const fs::path& path, bool want_tree) {
 
 Result<HashedObject> Hasher::HashFile(const std::string& path, const FileStat& stat) {
   if (stat_cache_ != nullptr) {
-    ASSIGN_OR_RETURN(std::optional<std::string> md5, stat_cache_->LookupFile(path, stat));
-    if (md5.has_value())
-      return HashedObject{HashInfo{*md5, stat.size, std::nullopt}, {}};
+    // The stat cache only saves time, so its failures (a read-only or full
+    // disk) count as misses and unsaved records, never as errors.
+    Result<std::optional<std::string>> md5 = stat_cache_->LookupFile(path, stat);
+    if (md5.ok() && md5->has_value())
+      return HashedObject{HashInfo{**md5, stat.size, std::nullopt}, {}};
   }
   int64_t start = NowNs();
   ASSIGN_OR_RETURN(FileDigest digest, Md5File(path));
   if (stat_cache_ != nullptr && digest.size == stat.size &&
       stat.mtime_ns < start - options_.racy_window.count()) {
     FileRecord record{path, stat, digest.md5};
-    RETURN_IF_ERROR(stat_cache_->PutFiles({&record, 1}));
+    (void)stat_cache_->PutFiles({&record, 1});  // best effort, see above
   }
   return HashedObject{HashInfo{digest.md5, digest.size, std::nullopt}, {}};
 }
@@ -128,7 +134,8 @@ Result<HashedObject> Hasher::HashDir(const std::string& path, bool want_tree) {
   std::string key;
   if (stat_cache_ != nullptr) {
     key = DirKey(files, options_.follow_dir_symlinks);
-    ASSIGN_OR_RETURN(std::optional<DirRecord> hit, stat_cache_->LookupDir(path, key));
+    Result<std::optional<DirRecord>> found = stat_cache_->LookupDir(path, key);
+    std::optional<DirRecord> hit = found.ok() ? std::move(found).value() : std::nullopt;
     if (hit.has_value() && hit->entry_md5s.size() == 16 * files.size() &&
         hit->hash.nfiles == files.size()) {
       if (!want_tree)
@@ -153,7 +160,8 @@ Result<HashedObject> Hasher::HashDir(const std::string& path, bool want_tree) {
   std::vector<std::string> md5s(files.size());
   std::vector<size_t> todo;
   if (stat_cache_ != nullptr) {
-    ASSIGN_OR_RETURN(auto known, stat_cache_->LoadFilesUnder(path));
+    auto loaded = stat_cache_->LoadFilesUnder(path);
+    auto known = loaded.ok() ? std::move(loaded).value() : decltype(loaded)::value_type{};
     for (size_t i = 0; i < files.size(); ++i) {
       auto it = known.find(path + "/" + files[i].relpath);
       if (it != known.end() && it->second.stat == files[i].stat) {
@@ -166,6 +174,17 @@ Result<HashedObject> Hasher::HashDir(const std::string& path, bool want_tree) {
     todo.resize(files.size());
     for (size_t i = 0; i < files.size(); ++i)
       todo[i] = i;
+  }
+
+  // Large files first, biggest first: hashing one file cannot be split, so a
+  // big file that starts last leaves the other threads idle (for 3 x 128 MiB
+  // among 1 GiB on 2 threads, up to 11% longer). Smaller files keep their
+  // relpath order, which is often close to disk order.
+  if (options_.threads > 1) {
+    auto large = std::stable_partition(todo.begin(), todo.end(),
+                                       [&](size_t i) { return files[i].stat.size >= kLargeFile; });
+    std::stable_sort(todo.begin(), large,
+                     [&](size_t a, size_t b) { return files[a].stat.size > files[b].stat.size; });
   }
 
   std::vector<uint8_t> cacheable(files.size(), 1);
@@ -196,7 +215,7 @@ Result<HashedObject> Hasher::HashDir(const std::string& path, bool want_tree) {
       if (cacheable[i] != 0)
         records.push_back({path + "/" + files[i].relpath, files[i].stat, md5s[i]});
     }
-    RETURN_IF_ERROR(stat_cache_->PutFiles(records));
+    (void)stat_cache_->PutFiles(records);  // best effort
   }
   Result<Tree> tree = BuildTree(std::move(entries));
   if (!tree.ok())
@@ -206,7 +225,7 @@ Result<HashedObject> Hasher::HashDir(const std::string& path, bool want_tree) {
     record.entry_md5s.reserve(16 * tree->entries.size());
     for (const TreeEntry& entry : tree->entries)
       AppendMd5Bytes(record.entry_md5s, entry.md5);
-    RETURN_IF_ERROR(stat_cache_->PutDir(record));
+    (void)stat_cache_->PutDir(record);  // best effort
   }
   HashInfo hash = tree->hash;
   if (!want_tree)

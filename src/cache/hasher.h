@@ -15,6 +15,10 @@
 // (their mtime could still change within the same timestamp tick, git's
 // "racy clean" problem), and neither is a directory that contains one.
 //
+// The stat cache is an accelerator only: a lookup that fails is a miss and a
+// record that cannot be written is skipped, so a read-only or full disk slows
+// hashing down but never fails it.
+//
 // Thread safety: a Hasher is not thread-safe (it mutates the IgnoreRules it
 // was given); use one per thread. Files are hashed on `threads` worker
 // threads inside Hash().

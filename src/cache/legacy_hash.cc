@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -24,47 +24,20 @@ bool IsTextByte(unsigned char c) {
   return (c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\b';
 }
 
-// Reads up to `size` bytes (fewer only at end of file).
-Result<size_t> ReadFull(int fd, char* buffer, size_t size, const fs::path& path) {
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, buffer + got, size - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
-    if (n == 0)
-      break;
-    got += static_cast<size_t>(n);
-  }
-  return got;
-}
-
 Result<std::string> LegacyFileMd5(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
   std::vector<char> buffer(kChunk);
   Md5 md5;
-  bool text = true;
-  bool first = true;
+  std::optional<bool> text;  // decided from the first chunk
   std::string converted;
-  for (;;) {
-    auto got = ReadFull(fd, buffer.data(), buffer.size(), path);
-    if (!got.ok()) {
-      ::close(fd);
-      return got.status();
-    }
-    std::string_view chunk(buffer.data(), *got);
-    if (first) {
+  Status status = ReadChunks(fd, path, buffer, [&](std::string_view chunk) {
+    if (!text)
       text = IsTextBlock(chunk.substr(0, 512));
-      first = false;
-    }
-    if (chunk.empty())
-      break;
-    if (!text) {
+    if (!*text) {
       md5.Update(chunk);
-      continue;
+      return;
     }
     converted.clear();
     for (size_t i = 0; i < chunk.size(); ++i) {
@@ -73,8 +46,10 @@ Result<std::string> LegacyFileMd5(const fs::path& path) {
       converted += chunk[i];
     }
     md5.Update(converted);
-  }
+  });
   ::close(fd);
+  if (!status.ok())
+    return status;
   return md5.HexDigest();
 }
 

@@ -14,26 +14,37 @@ namespace fs = std::filesystem;
 
 std::string ErrnoMessage() { return std::strerror(errno); }
 
+Status ReadChunks(int fd, const fs::path& path, std::span<char> buffer,
+                  const std::function<void(std::string_view)>& consume) {
+  for (;;) {
+    size_t got = 0;
+    while (got < buffer.size()) {
+      ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
+      if (n == 0)
+        break;
+      got += static_cast<size_t>(n);
+    }
+    if (got > 0)
+      consume(std::string_view(buffer.data(), got));
+    if (got < buffer.size())
+      return OkStatus();
+  }
+}
+
 Result<std::string> ReadFileToString(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
   std::string data;
   char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      Status status = Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
-      ::close(fd);
-      return status;
-    }
-    if (n == 0)
-      break;
-    data.append(buffer, static_cast<size_t>(n));
-  }
+  Status status = ReadChunks(fd, path, buffer, [&](std::string_view chunk) { data += chunk; });
   ::close(fd);
+  if (!status.ok())
+    return status;
   return data;
 }
 

@@ -2,12 +2,20 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
 
 namespace conveyor {
+
+// Reads `fd` (open on `path`, which errors name) to its end through `buffer`,
+// passing each chunk to `consume`. Every chunk but the last fills the buffer.
+// Does not close `fd`.
+Status ReadChunks(int fd, const std::filesystem::path& path, std::span<char> buffer,
+                  const std::function<void(std::string_view)>& consume);
 
 // Reads the whole file. Errors name the path and the OS reason.
 Result<std::string> ReadFileToString(const std::filesystem::path& path);

@@ -110,21 +110,13 @@ Result<FileDigest> Md5File(const std::filesystem::path& path) {
   std::vector<char> buffer(buffer_size);
   Md5 md5;
   uint64_t total = 0;
-  for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      Status status = Error(Code::kIo, "cannot read {}: {}", path.string(), ErrnoMessage());
-      ::close(fd);
-      return status;
-    }
-    if (n == 0)
-      break;
-    md5.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-    total += static_cast<uint64_t>(n);
-  }
+  Status status = ReadChunks(fd, path, buffer, [&](std::string_view chunk) {
+    md5.Update(chunk);
+    total += chunk.size();
+  });
   ::close(fd);
+  if (!status.ok())
+    return status;
   return FileDigest{md5.HexDigest(), total};
 }
 

@@ -68,6 +68,8 @@ Status Error(Code code, fmt::format_string<Args...> format, Args&&... args) {
 template <typename T>
 class Result {
  public:
+  using value_type = T;
+
   Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Status status)                         // NOLINT(google-explicit-constructor)
       : data_(std::move(status)) {
