@@ -37,7 +37,8 @@ TEST_F(WorkspaceTest, FindsPipelinesAndTrackedDataEverywhereButInsideData) {
   auto workspace = Workspace::Load(*project_);
   ASSERT_TRUE(workspace.ok()) << workspace.status().message();
   std::vector<std::string> stages;
-  for (const StageNode& node : workspace->dag().nodes()) stages.push_back(node.Address());
+  for (const StageNode& node : workspace->dag().nodes())
+    stages.push_back(node.Address());
   EXPECT_EQ(stages, (std::vector<std::string>{"prep", "sub/dvc.yaml:train"}));
   ASSERT_EQ(workspace->tracked().size(), 1u);
   EXPECT_EQ(workspace->tracked()[0].dvcfile, "raw.dvc");
@@ -50,8 +51,7 @@ TEST_F(WorkspaceTest, FindsPipelinesAndTrackedDataEverywhereButInsideData) {
 TEST_F(WorkspaceTest, ParseErrorsNameTheFile) {
   WriteFile(dir_ / "a/b.dvc", "outs: [");
   auto workspace = Workspace::Load(*project_);
-  EXPECT_EQ(workspace.status().message().rfind("a/b.dvc:", 0), 0u)
-      << workspace.status().message();
+  EXPECT_EQ(workspace.status().message().rfind("a/b.dvc:", 0), 0u) << workspace.status().message();
 }
 
 }  // namespace
