@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libtomlplusplus-dev libssl-dev libsqlite3-dev libgit2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libxgboost-dev libopencv-dev
 )
 
 missing=()

@@ -90,7 +90,7 @@ Result<Workspace> Workspace::Load(const Project& project) {
     std::error_code ec;
     for (fs::directory_iterator it(absolute, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
-      std::string rel = dir.empty() ? name : dir + "/" + name;
+      std::string rel = dir.empty() ? name : fmt::format("{}/{}", dir, name);
       std::error_code type_ec;
       if (it->is_directory(type_ec) && !it->is_symlink(type_ec)) {
         if (name != ".git" && name != ".dvc")
