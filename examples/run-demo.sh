@@ -21,7 +21,7 @@ run "$conveyor" dag
 
 step "First run: every stage runs, outputs go to the cache, dvc.lock records them"
 run "$conveyor" repro
-run cat metrics.json
+run "$conveyor" metrics show
 run cat work/top_words.csv
 
 step "Second run: nothing changed, so nothing runs"

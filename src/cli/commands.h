@@ -15,5 +15,6 @@ std::unique_ptr<Command> MakeHashCommand();
 std::unique_ptr<Command> MakeAddCommand();
 std::unique_ptr<Command> MakeCheckoutCommand();
 std::unique_ptr<Command> MakeGcCommand();
+std::unique_ptr<Command> MakeMetricsCommand();
 
 }  // namespace conveyor::cli
