@@ -14,6 +14,11 @@ namespace fs = std::filesystem;
 
 std::string ErrnoMessage() { return std::strerror(errno); }
 
+bool IsExecutableFile(const fs::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) != 0;
+}
+
 Status ReadChunks(int fd, const fs::path& path, std::span<char> buffer,
                   const std::function<void(std::string_view)>& consume) {
   for (;;) {

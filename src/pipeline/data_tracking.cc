@@ -1,10 +1,9 @@
 #include "pipeline/data_tracking.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <system_error>
 
+#include "common/file_util.h"
 #include "pipeline/dvc_file.h"
 
 namespace conveyor {
@@ -61,9 +60,7 @@ Result<AddResult> AddPath(ProjectCache& cache, const Workspace& workspace, Hashe
     RETURN_IF_ERROR(cache.store().Checkout(absolute, hashed.hash, cache.link_types()));
   }
 
-  struct stat st {};
-  bool isexec =
-      ::stat(absolute.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) != 0;
+  bool isexec = IsExecutableFile(absolute);
   AddResult result;
   result.path = relpath;
   result.dvcfile = dvcfile;

@@ -1,7 +1,5 @@
 #include "pipeline/repro.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
@@ -10,12 +8,12 @@
 #include <system_error>
 #include <thread>
 
-#include "cache/legacy_hash.h"
+#include "common/file_util.h"
 #include "pipeline/dvc_file.h"
 #include "pipeline/lock_file.h"
-#include "pipeline/params_file.h"
 #include "pipeline/project_cache.h"
 #include "pipeline/run_cache.h"
+#include "pipeline/stage_observer.h"
 
 namespace conveyor {
 
@@ -31,11 +29,6 @@ namespace {
 bool Exists(const fs::path& path) {
   std::error_code ec;
   return fs::exists(path, ec);
-}
-
-bool IsExecutable(const fs::path& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) != 0;
 }
 
 // Removes a file or directory tree, making read-only entries writable first
@@ -60,6 +53,7 @@ class Repro::Impl {
 
   Status Open() {
     ASSIGN_OR_RETURN(cache_, ProjectCache::Open(project_));
+    observer_ = std::make_unique<StageObserver>(project_, *cache_);
     return OkStatus();
   }
 
@@ -73,89 +67,11 @@ class Repro::Impl {
     return std::optional<LockedStage>(*locked);
   }
 
-  Result<Observation> Observe(const StageNode& node, const LockedStage* locked,
-                              ProjectHasher& hasher) {
-    Observation now;
-    const Stage& stage = node.stage;
-    for (size_t i = 0; i < stage.deps.size(); ++i) {
-      bool legacy = NeedsLegacyDigest(locked ? &locked->deps : nullptr, stage.deps[i]);
-      ASSIGN_OR_RETURN(ObservedPath observed,
-                       ObservePath(stage.deps[i], node.dep_paths[i], hasher, legacy));
-      now.deps.push_back(std::move(observed));
-    }
-    ASSIGN_OR_RETURN(now.params, ReadParams(node));
-    for (size_t i = 0; i < stage.outs.size(); ++i) {
-      bool legacy = NeedsLegacyDigest(locked ? &locked->outs : nullptr, stage.outs[i].path);
-      ASSIGN_OR_RETURN(ObservedPath observed,
-                       ObservePath(stage.outs[i].path, node.out_paths[i], hasher, legacy));
-      if (observed.hash && stage.outs[i].cache) {
-        observed.in_cache = cache_->store().Contains(*observed.hash);
-      }
-      now.outs.push_back(std::move(observed));
-    }
-    return now;
-  }
-
-  // A DVC 2 lock entry (no `hash: md5`) is compared by its DVC 2 digest.
-  static bool NeedsLegacyDigest(const std::vector<LockEntry>* entries, const std::string& path) {
-    if (entries == nullptr)
-      return false;
-    for (const LockEntry& entry : *entries) {
-      if (entry.path == path)
-        return !entry.has_hash_field;
-    }
-    return false;
-  }
-
-  Result<ObservedPath> ObservePath(const std::string& written, const std::string& relpath,
-                                   ProjectHasher& hasher, bool legacy) {
-    ObservedPath observed;
-    observed.path = written;
-    fs::path absolute = project_.root() / relpath;
-    if (!Exists(absolute))
-      return observed;
-    ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, false));
-    observed.hash = hashed.hash;
-    if (legacy) {
-      ASSIGN_OR_RETURN(observed.legacy_md5, LegacyMd5(absolute, &hasher.ignore(), relpath));
-    }
-    return observed;
-  }
-
-  // Current values of the stage's params, as dvc.lock records them: listed
-  // keys as written, or a whole file's top-level keys.
-  Result<std::vector<LockedParams>> ReadParams(const StageNode& node) {
-    std::vector<LockedParams> result;
-    for (const ParamSpec& spec : node.stage.params) {
-      ASSIGN_OR_RETURN(std::string relpath, JoinProjectPath(node.wdir, spec.file));
-      auto tree = LoadParamsFile(project_.root() / relpath, relpath);
-      if (!tree.ok()) {
-        return tree.status().WithContext(
-            fmt::format("{}: stage '{}'", spec.where.ToString(), node.stage.name));
-      }
-      LockedParams params;
-      params.file = spec.file;
-      if (spec.whole_file) {
-        params.values = *tree;
-      } else {
-        for (const std::string& key : spec.keys) {
-          auto value = LookupParam(*tree, key, relpath);
-          if (!value.ok()) {
-            return value.status().WithContext(
-                fmt::format("{}: stage '{}'", spec.where.ToString(), node.stage.name));
-          }
-          params.values[key] = *value;
-        }
-      }
-      result.push_back(std::move(params));
-    }
-    return result;
-  }
-
   Result<StageReport> Report(size_t index, ProjectHasher& hasher) {
     const StageNode& node = dag_.node(index);
     ASSIGN_OR_RETURN(std::optional<LockedStage> locked, Locked(node));
-    ASSIGN_OR_RETURN(Observation now, Observe(node, locked ? &*locked : nullptr, hasher));
+    ASSIGN_OR_RETURN(Observation now,
+                     observer_->Observe(node, locked ? &*locked : nullptr, hasher));
     StageReport report;
     report.stage = node.Address();
     report.frozen = node.stage.frozen;
@@ -183,36 +99,13 @@ class Repro::Impl {
     return OkStatus();
   }
 
-  // The lock entry of the stage's inputs as they are now: cmd, deps and
-  // params, no outs yet.
-  Result<LockedStage> LockInputs(const StageNode& node, ProjectHasher& hasher) {
-    const Stage& stage = node.stage;
-    LockedStage locked;
-    locked.name = stage.name;
-    locked.cmd = stage.cmd;
-    locked.cmd_is_list = stage.cmd_is_list;
-    for (size_t i = 0; i < stage.deps.size(); ++i) {
-      fs::path absolute = project_.root() / node.dep_paths[i];
-      if (!Exists(absolute)) {
-        return Error(Code::kNotFound, "stage '{}': dependency '{}' does not exist", node.Address(),
-                     stage.deps[i]);
-      }
-      ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, false));
-      locked.deps.push_back({stage.deps[i], hashed.hash, true, IsExecutable(absolute)});
-    }
-    std::sort(locked.deps.begin(), locked.deps.end(),
-              [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
-    ASSIGN_OR_RETURN(locked.params, ReadParams(node));
-    return locked;
-  }
-
   // Runs one changed stage to completion, or restores its outputs from the
   // run cache when this exact run happened before, and records it.
   Result<StageResult> Execute(size_t index, ProjectHasher& hasher, bool prefix_output,
                               bool use_run_cache) {
     const StageNode& node = dag_.node(index);
     const Stage& stage = node.stage;
-    ASSIGN_OR_RETURN(LockedStage inputs, LockInputs(node, hasher));
+    ASSIGN_OR_RETURN(LockedStage inputs, observer_->LockInputs(node, hasher));
     if (use_run_cache && IsRunCacheable(stage)) {
       ASSIGN_OR_RETURN(bool restored, RestoreFromRunCache(node, inputs));
       if (restored)
@@ -296,7 +189,7 @@ class Repro::Impl {
   // outputs, writes the lock entry, and remembers the run in the run cache.
   Status Commit(const StageNode& node, ProjectHasher& hasher) {
     const Stage& stage = node.stage;
-    ASSIGN_OR_RETURN(LockedStage locked, LockInputs(node, hasher));
+    ASSIGN_OR_RETURN(LockedStage locked, observer_->LockInputs(node, hasher));
     for (size_t i = 0; i < stage.outs.size(); ++i) {
       const OutSpec& out = stage.outs[i];
       fs::path absolute = project_.root() / node.out_paths[i];
@@ -321,7 +214,7 @@ class Repro::Impl {
           RETURN_IF_ERROR(cache_->store().Checkout(absolute, hashed.hash, cache_->link_types()));
         }
       }
-      locked.outs.push_back({out.path, hashed.hash, true, IsExecutable(absolute)});
+      locked.outs.push_back({out.path, hashed.hash, true, IsExecutableFile(absolute)});
     }
     std::sort(locked.outs.begin(), locked.outs.end(),
               [](const LockEntry& a, const LockEntry& b) { return a.path < b.path; });
@@ -506,7 +399,8 @@ class Repro::Impl {
   const Dag& dag_;
   CommandRunner& runner_;
   ReproListener& listener_;
-  std::unique_ptr<ProjectCache> cache_;  // thread-safe; set by Open
+  std::unique_ptr<ProjectCache> cache_;      // thread-safe; set by Open
+  std::unique_ptr<StageObserver> observer_;  // thread-safe; set by Open
 
   std::mutex lock_mu_;
   std::map<std::string, LockFile> locks_;  // guarded by lock_mu_: lock path -> contents
