@@ -19,6 +19,9 @@ class MetricsCommand : public Command {
     CLI::App* show = app.add_subcommand("show", "Print every declared metrics file's values");
     show->add_flag("--json", json_, "Print {path: {data: {key: value}}}");
     show->add_flag("--md", markdown_, "Print a Markdown table (for reports)");
+    show->add_flag("--wide", wide_,
+                   "One row per file even when that is wider than 120 columns (by default "
+                   "such tables print one row per metric)");
     show->add_option("--precision", precision_, "Significant digits for numbers")
         ->check(CLI::Range(1, 17));
     app.require_subcommand(1);
@@ -43,14 +46,18 @@ class MetricsCommand : public Command {
     } else if (markdown_) {
       console.Out(FormatMetricsMarkdown(files, precision_));
     } else {
-      console.Out(FormatMetricsTable(files, precision_));
+      std::string table = FormatMetricsTable(files, precision_);
+      bool too_wide = table.find('\n') > kMaxWidth;
+      console.Out(too_wide && !wide_ ? FormatMetricsLong(files, precision_) : table);
     }
     return OkStatus();
   }
 
  private:
   bool json_ = false;
+  static constexpr size_t kMaxWidth = 120;
   bool markdown_ = false;
+  bool wide_ = false;
   int precision_ = 5;
 };
 

@@ -61,6 +61,13 @@ fs::path TempPathBeside(const fs::path& path) {
 }
 
 Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perms mode) {
+  // Renaming over a device, FIFO or directory would replace it with a file:
+  // only regular files (or nothing yet) may be replaced.
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
+    return Error(Code::kInvalid, "cannot write {}: it exists and is not a regular file",
+                 path.string());
+  }
   fs::path tmp = TempPathBeside(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                   static_cast<mode_t>(mode) | S_IWUSR);

@@ -23,7 +23,8 @@ Result<std::string> ReadFileToString(const std::filesystem::path& path);
 // Writes `contents` to a temporary file beside `path`, flushes it to disk, then
 // renames it over `path`, so readers see the old file or the new one, never a
 // half-written one, even after SIGKILL or power loss. `mode` is applied to the
-// new file before the rename.
+// new file before the rename. Refuses a `path` that exists and is not a
+// regular file (a device such as /dev/null, a FIFO, a directory).
 Status AtomicWriteFile(const std::filesystem::path& path, std::string_view contents,
                        std::filesystem::perms mode = std::filesystem::perms::owner_read |
                                                      std::filesystem::perms::owner_write |

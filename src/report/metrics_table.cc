@@ -46,6 +46,29 @@ std::vector<std::vector<std::string>> Rows(const std::vector<MetricsFile>& files
   return rows;
 }
 
+// Left-aligned columns two spaces apart; the last column is not padded.
+std::string AlignColumns(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths(header.size());
+  for (size_t c = 0; c < header.size(); ++c)
+    widths[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c)
+      widths[c] = std::max(widths[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      text += c + 1 < cells.size() ? fmt::format("{:<{}}  ", cells[c], widths[c]) : cells[c];
+    }
+    return text + "\n";
+  };
+  std::string text = line(header);
+  for (const auto& row : rows)
+    text += line(row);
+  return text;
+}
+
 }  // namespace
 
 std::string FormatMetricValue(const Json& value, int precision) {
@@ -100,25 +123,17 @@ std::string FormatMetricsTable(const std::vector<MetricsFile>& files, int precis
   std::vector<std::string> columns = Columns(files);
   std::vector<std::string> header = {"Path"};
   header.insert(header.end(), columns.begin(), columns.end());
-  std::vector<std::vector<std::string>> rows = Rows(files, columns, precision);
-  std::vector<size_t> widths(header.size());
-  for (size_t c = 0; c < header.size(); ++c)
-    widths[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c)
-      widths[c] = std::max(widths[c], row[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string text;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      text += c + 1 < cells.size() ? fmt::format("{:<{}}  ", cells[c], widths[c]) : cells[c];
+  return AlignColumns(header, Rows(files, columns, precision));
+}
+
+std::string FormatMetricsLong(const std::vector<MetricsFile>& files, int precision) {
+  std::vector<std::vector<std::string>> rows;
+  for (const MetricsFile& file : files) {
+    for (const auto& [key, value] : file.values.items()) {
+      rows.push_back({file.path, key, FormatMetricValue(value, precision)});
     }
-    return text + "\n";
-  };
-  std::string text = line(header);
-  for (const auto& row : rows)
-    text += line(row);
-  return text;
+  }
+  return AlignColumns({"Path", "Metric", "Value"}, rows);
 }
 
 std::string FormatMetricsMarkdown(const std::vector<MetricsFile>& files, int precision) {

@@ -27,6 +27,8 @@ std::vector<MetricsFile> CollectMetrics(const Project& project, const Workspace&
 // Numbers are shown with at most `precision` significant digits (DVC's
 // default is 5).
 std::string FormatMetricsTable(const std::vector<MetricsFile>& files, int precision);
+// One row per value ("Path  Metric  Value"), for files with many keys.
+std::string FormatMetricsLong(const std::vector<MetricsFile>& files, int precision);
 std::string FormatMetricsMarkdown(const std::vector<MetricsFile>& files, int precision);
 nlohmann::ordered_json MetricsJson(const std::vector<MetricsFile>& files);
 

@@ -29,6 +29,11 @@ TEST(MetricsTableTest, CollectsDeclaredFilesAndRendersThem) {
             "Path          accuracy  per_class.0.f1  n\n"
             "summary.yaml  -         -               -\n"
             "scores.json   0.95333   0.98            1500\n");
+  EXPECT_EQ(FormatMetricsLong(files, 3),
+            "Path         Metric          Value\n"
+            "scores.json  accuracy        0.953\n"
+            "scores.json  per_class.0.f1  0.98\n"
+            "scores.json  n               1500\n");
   EXPECT_EQ(FormatMetricsMarkdown({files[1]}, 3),
             "| Path | accuracy | per_class.0.f1 | n |\n|---|---|---|---|\n"
             "| scores.json | 0.953 | 0.98 | 1500 |\n");
