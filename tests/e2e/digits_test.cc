@@ -30,8 +30,8 @@ size_t Position(const std::string& text, const std::string& needle) {
 
 TEST(DigitsExampleTest, RunsTheFourStagesAndClearsTheAccuracyBar) {
   testing::TempDir dir;
-  ASSERT_EQ(testing::Shell(dir.path(), "cp -r " + ShellQuote(CONVEYOR_SOURCE_DIR) +
-                                           "/examples/digits/. ."),
+  ASSERT_EQ(testing::Shell(dir.path(),
+                           "cp -r " + ShellQuote(CONVEYOR_SOURCE_DIR) + "/examples/digits/. ."),
             0);
   std::string env = "PATH=" + ShellQuote(StageProgramsDir()) + ":\"$PATH\" ";
   ASSERT_EQ(RunConveyor(dir.path(), "init --no-scm", env).exit_code, 0);
@@ -50,7 +50,8 @@ TEST(DigitsExampleTest, RunsTheFourStagesAndClearsTheAccuracyBar) {
     EXPECT_NE(lock.find(stage), std::string::npos) << stage;
   }
   auto metrics = nlohmann::json::parse(ReadFile(dir / "metrics.json"));
-  for (const char* field : {"accuracy", "macro_precision", "macro_recall", "macro_f1", "per_class"}) {
+  for (const char* field :
+       {"accuracy", "macro_precision", "macro_recall", "macro_f1", "per_class"}) {
     EXPECT_TRUE(metrics.contains(field)) << field << " in " << metrics.dump();
   }
   EXPECT_GE(metrics["accuracy"].get<double>(), 0.93);
