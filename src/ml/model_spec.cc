@@ -1,8 +1,12 @@
 #include "ml/model_spec.h"
 
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 #include "common/file_util.h"
+#include "ml/classifier.h"
 
 namespace conveyor::ml {
 namespace {
@@ -98,8 +102,10 @@ Result<ModelSpec> Parse(const YAML::Node& root, std::string_view name) {
   ASSIGN_OR_RETURN(spec.name, r.Get<std::string>(root, "", "name"));
   ASSIGN_OR_RETURN(YAML::Node backend, r.Field(root, "", "backend"));
   ASSIGN_OR_RETURN(spec.backend, r.Get<std::string>(root, "", "backend"));
-  if (spec.backend != "xgboost") {
-    return r.Where(backend, fmt::format("unknown backend '{}' (known: xgboost)", spec.backend));
+  if (const std::vector<std::string_view> known = ClassifierBackends();
+      std::find(known.begin(), known.end(), spec.backend) == known.end()) {
+    return r.Where(backend, fmt::format("unknown backend '{}' (known: {})", spec.backend,
+                                        fmt::join(known, ", ")));
   }
   ASSIGN_OR_RETURN(spec.model_file, r.Get<std::string>(root, "", "model_file"));
 

@@ -6,7 +6,7 @@
 //
 //   format_version: 1            # integer; see kModelSpecFormatVersion
 //   name: digits                 # model name
-//   backend: xgboost             # "xgboost" (XGBoost JSON); others later
+//   backend: xgboost             # "xgboost" (XGBoost JSON) or "onnx"; see classifier.h
 //   model_file: model.json       # path relative to model.yaml
 //   input:
 //     kind: grayscale_image      # the only kind so far

@@ -186,14 +186,4 @@ Result<std::vector<float>> XgboostClassifier::PredictProba(const DenseMatrix& fe
   return std::vector<float>(out, out + len);
 }
 
-Result<std::vector<int32_t>> XgboostClassifier::Predict(const DenseMatrix& features) const {
-  ASSIGN_OR_RETURN(std::vector<float> proba, PredictProba(features));
-  std::vector<int32_t> classes(features.rows);
-  for (size_t r = 0; r < features.rows; ++r) {
-    const float* row = proba.data() + r * static_cast<size_t>(num_class_);
-    classes[r] = static_cast<int32_t>(std::max_element(row, row + num_class_) - row);
-  }
-  return classes;
-}
-
 }  // namespace conveyor::ml

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ml/classifier.h"
 
 namespace conveyor::ml {
 
@@ -36,14 +37,7 @@ struct XgboostParams {
   int nthread = 0;                   // threads; 0 lets XGBoost use all cores
 };
 
-// Rows x features dense float matrix (row-major) and one label per row.
-struct DenseMatrix {
-  size_t rows = 0;
-  size_t cols = 0;
-  std::span<const float> values;  // rows * cols, not owned
-};
-
-class XgboostClassifier {
+class XgboostClassifier : public Classifier {
  public:
   // Trains on `features` (one row per sample) with `labels` in 0..num_class-1.
   static Result<std::unique_ptr<XgboostClassifier>> Train(const XgboostParams& params,
@@ -54,7 +48,7 @@ class XgboostClassifier {
   // Loads from in-memory XGBoost JSON.
   static Result<std::unique_ptr<XgboostClassifier>> LoadFromJson(const std::string& json);
 
-  ~XgboostClassifier();
+  ~XgboostClassifier() override;
   XgboostClassifier(const XgboostClassifier&) = delete;
   XgboostClassifier& operator=(const XgboostClassifier&) = delete;
 
@@ -63,11 +57,9 @@ class XgboostClassifier {
   Result<std::string> SaveToJson() const;
 
   // Class probabilities, rows x num_classes() row-major.
-  Result<std::vector<float>> PredictProba(const DenseMatrix& features) const;
-  // The most probable class of each row.
-  Result<std::vector<int32_t>> Predict(const DenseMatrix& features) const;
+  Result<std::vector<float>> PredictProba(const DenseMatrix& features) const override;
 
-  int num_classes() const { return num_class_; }
+  int num_classes() const override { return num_class_; }
 
  private:
   XgboostClassifier(void* booster, int num_class) : booster_(booster), num_class_(num_class) {}

@@ -1,4 +1,5 @@
-// digits-evaluate: scores the model on the test samples.
+// digits-evaluate: scores the model on the test samples, with the backend
+// model.yaml names (XGBoost for examples/digits, ONNX for examples/digits-cnn).
 //
 // Writes metrics.json ({"accuracy", "macro_precision", "macro_recall",
 // "macro_f1", "test_samples", "per_class": {"0": {precision, recall, f1,
@@ -13,10 +14,10 @@
 
 #include "common/file_util.h"
 #include "ml/classification_metrics.h"
+#include "ml/classifier.h"
 #include "ml/gray_image.h"
 #include "ml/model_spec.h"
 #include "ml/samples.h"
-#include "ml/xgboost_classifier.h"
 #include "stage_main.h"
 
 namespace conveyor::digits {
@@ -76,11 +77,8 @@ ml::GrayImage MisclassifiedGrid(const ml::SampleSet& raw, const std::vector<size
 Status Evaluate(const Options& o) {
   const std::filesystem::path dir = o.model_dir;
   ASSIGN_OR_RETURN(ml::ModelSpec spec, ml::ReadModelSpec(dir / "model.yaml"));
-  ASSIGN_OR_RETURN(auto model, ml::XgboostClassifier::Load(dir / spec.model_file));
-  if (model->num_classes() != static_cast<int>(spec.labels.size())) {
-    return Error(Code::kInvalid, "{}: {} labels but the model has {} classes",
-                 (dir / "model.yaml").string(), spec.labels.size(), model->num_classes());
-  }
+  // The backend (xgboost, onnx, ...) is the one model.yaml names.
+  ASSIGN_OR_RETURN(auto model, ml::LoadClassifier(spec, dir));
   ASSIGN_OR_RETURN(ml::SampleSet test, ml::ReadSamples(o.test));
   ASSIGN_OR_RETURN(ml::SampleSet test_raw, ml::ReadSamples(o.test_raw));
   if (test.size() != test_raw.size()) {
