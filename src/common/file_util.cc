@@ -7,12 +7,18 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace conveyor {
 
 namespace fs = std::filesystem;
 
 std::string ErrnoMessage() { return std::strerror(errno); }
+
+bool PathExists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
 
 bool IsExecutableFile(const fs::path& path) {
   struct stat st {};

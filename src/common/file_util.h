@@ -35,6 +35,9 @@ Status AtomicWriteFile(const std::filesystem::path& path, std::string_view conte
 // is atomic): "<dir>/.<name>.tmp.<pid>.<counter>".
 std::filesystem::path TempPathBeside(const std::filesystem::path& path);
 
+// True when `path` exists (after following links); errors count as absent.
+bool PathExists(const std::filesystem::path& path);
+
 // True for a regular file (after following links) with its owner's execute
 // bit set — what DVC records as `isexec: true`.
 bool IsExecutableFile(const std::filesystem::path& path);

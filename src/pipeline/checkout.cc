@@ -19,11 +19,6 @@ struct Recorded {
   HashInfo hash;
 };
 
-std::string DirOf(const std::string& relpath) {
-  size_t slash = relpath.rfind('/');
-  return slash == std::string::npos ? "." : relpath.substr(0, slash);
-}
-
 bool Wanted(const std::vector<std::string>& targets, const Recorded& entry,
             const std::string& stage_name) {
   if (targets.empty())
@@ -64,7 +59,7 @@ Result<std::vector<Recorded>> CollectRecorded(const Project& project, const Work
     for (const DvcOut& out : tracked.content.outs) {
       if (!out.cache || out.hash.md5.empty())
         continue;
-      ASSIGN_OR_RETURN(std::string path, JoinProjectPath(DirOf(tracked.dvcfile), out.path));
+      ASSIGN_OR_RETURN(std::string path, JoinProjectPath(ParentDir(tracked.dvcfile), out.path));
       Recorded item{path, tracked.dvcfile, out.hash};
       if (Wanted(targets, item, ""))
         recorded.push_back(std::move(item));

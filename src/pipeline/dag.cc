@@ -67,6 +67,11 @@ int CompareComponentwise(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::string ParentDir(std::string_view relpath) {
+  size_t slash = relpath.rfind('/');
+  return slash == std::string_view::npos ? "." : std::string(relpath.substr(0, slash));
+}
+
 bool PathWithin(std::string_view inner, std::string_view outer) {
   if (outer == ".")
     return true;

@@ -88,6 +88,9 @@ class Dag {
 // "a/./b/../c" -> "a/c". Fails when the result escapes the project root.
 Result<std::string> JoinProjectPath(std::string_view base, std::string_view path);
 
+// The directory holding a project-relative path: "a/b/c" -> "a/b", "c" -> ".".
+std::string ParentDir(std::string_view relpath);
+
 // True when `inner` equals `outer` or lies beneath it ("a/b" in "a").
 bool PathWithin(std::string_view inner, std::string_view outer);
 

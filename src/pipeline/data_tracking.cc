@@ -34,9 +34,7 @@ Result<AddResult> AddPath(ProjectCache& cache, const Workspace& workspace, Hashe
   for (const TrackedFile& tracked : workspace.tracked()) {
     if (tracked.dvcfile == dvcfile)
       continue;
-    std::string dir = tracked.dvcfile.find('/') == std::string::npos
-                          ? "."
-                          : tracked.dvcfile.substr(0, tracked.dvcfile.rfind('/'));
+    std::string dir = ParentDir(tracked.dvcfile);
     for (const DvcOut& out : tracked.content.outs) {
       ASSIGN_OR_RETURN(std::string other, JoinProjectPath(dir, out.path));
       if (PathWithin(relpath, other) || PathWithin(other, relpath)) {

@@ -26,11 +26,6 @@ size_t ReproSummary::Count(StageResult result) const {
 
 namespace {
 
-bool Exists(const fs::path& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
-}
-
 // Removes a file or directory tree, making read-only entries writable first
 // (cache links may be 0444).
 Status RemovePath(const fs::path& path) {
@@ -86,7 +81,7 @@ class Repro::Impl {
       const StageNode& node = dag_.node(index);
       for (size_t i = 0; i < node.stage.deps.size(); ++i) {
         const std::string& dep = node.dep_paths[i];
-        if (Exists(project_.root() / dep) || dag_.ProducerOf(dep) || dag_.IsTracked(dep)) {
+        if (PathExists(project_.root() / dep) || dag_.ProducerOf(dep) || dag_.IsTracked(dep)) {
           continue;
         }
         const SourceLocation& where =
@@ -116,7 +111,7 @@ class Repro::Impl {
     for (size_t i = 0; i < stage.outs.size(); ++i) {
       fs::path absolute = project_.root() / node.out_paths[i];
       if (stage.outs[i].persist) {
-        if (Exists(absolute))
+        if (PathExists(absolute))
           RETURN_IF_ERROR(cache_->store().Unprotect(absolute));
       } else {
         RETURN_IF_ERROR(RemovePath(absolute));
@@ -193,7 +188,7 @@ class Repro::Impl {
     for (size_t i = 0; i < stage.outs.size(); ++i) {
       const OutSpec& out = stage.outs[i];
       fs::path absolute = project_.root() / node.out_paths[i];
-      if (!Exists(absolute)) {
+      if (!PathExists(absolute)) {
         return Error(Code::kFailed, "stage '{}' did not create its output '{}'", node.Address(),
                      out.path);
       }

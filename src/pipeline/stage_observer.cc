@@ -14,11 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool Exists(const fs::path& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
-}
-
 // A DVC 2 lock entry (no `hash: md5`) is compared by its DVC 2 digest.
 bool NeedsLegacyDigest(const std::vector<LockEntry>* entries, const std::string& path) {
   if (entries == nullptr)
@@ -64,7 +59,7 @@ Result<ObservedPath> StageObserver::ObservePath(const std::string& written,
   ObservedPath observed;
   observed.path = written;
   fs::path absolute = project_.root() / relpath;
-  if (!Exists(absolute))
+  if (!PathExists(absolute))
     return observed;
   ASSIGN_OR_RETURN(HashedObject hashed, hasher.get().Hash(absolute, false));
   observed.hash = hashed.hash;
@@ -114,7 +109,7 @@ Result<LockedStage> StageObserver::LockInputs(const StageNode& node, ProjectHash
   locked.cmd_is_list = stage.cmd_is_list;
   for (size_t i = 0; i < stage.deps.size(); ++i) {
     fs::path absolute = project_.root() / node.dep_paths[i];
-    if (!Exists(absolute)) {
+    if (!PathExists(absolute)) {
       return Error(Code::kNotFound, "stage '{}': dependency '{}' does not exist", node.Address(),
                    stage.deps[i]);
     }

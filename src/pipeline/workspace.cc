@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string DirOf(const std::string& relpath) {
-  size_t slash = relpath.rfind('/');
-  return slash == std::string::npos ? "." : relpath.substr(0, slash);
-}
-
 bool IsDvcFileName(const std::string& name) {
   return name.size() > 4 && name.compare(name.size() - 4, 4, ".dvc") == 0;
 }
@@ -27,7 +22,7 @@ bool IsDvcFileName(const std::string& name) {
 }  // namespace
 
 std::string Workspace::LockPathFor(const std::string& dvcfile) {
-  std::string dir = DirOf(dvcfile);
+  std::string dir = ParentDir(dvcfile);
   return dir == "." ? "dvc.lock" : dir + "/dvc.lock";
 }
 
@@ -38,7 +33,7 @@ Result<StageNode> MakeStageNode(const Stage& stage, const std::string& dvcfile) 
   auto context = [&](const SourceLocation& where, std::string_view what) {
     return fmt::format("{}: stage '{}': {}", where.ToString(), stage.name, what);
   };
-  auto wdir = JoinProjectPath(DirOf(dvcfile), stage.wdir);
+  auto wdir = JoinProjectPath(ParentDir(dvcfile), stage.wdir);
   if (!wdir.ok())
     return wdir.status().WithContext(context(stage.where, "wdir"));
   node.wdir = *wdir;
@@ -118,7 +113,7 @@ Result<Workspace> Workspace::Load(const Project& project) {
       ASSIGN_OR_RETURN(std::string text, ReadFileToString(project.root() / file));
       ASSIGN_OR_RETURN(DvcFile content, ParseDvcFile(text, file));
       for (const DvcOut& out : content.outs) {
-        auto path = JoinProjectPath(DirOf(file), out.path);
+        auto path = JoinProjectPath(ParentDir(file), out.path);
         if (!path.ok())
           return path.status().WithContext(file);
         data_paths.insert(*path);

@@ -13,11 +13,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string DirOf(const std::string& relpath) {
-  size_t slash = relpath.rfind('/');
-  return slash == std::string::npos ? "." : relpath.substr(0, slash);
-}
-
 // The union of keys over all files, in first-seen order.
 std::vector<std::string> Columns(const std::vector<MetricsFile>& files) {
   std::vector<std::string> columns;
@@ -89,7 +84,7 @@ std::vector<MetricsFile> CollectMetrics(const Project& project, const Workspace&
   };
   for (const PipelineFile& pipeline : workspace.pipelines()) {
     for (const std::string& path : pipeline.metrics) {
-      auto joined = JoinProjectPath(DirOf(pipeline.path), path);
+      auto joined = JoinProjectPath(ParentDir(pipeline.path), path);
       if (joined.ok())
         add(*joined);
     }

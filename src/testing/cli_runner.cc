@@ -31,6 +31,17 @@ int Shell(const std::filesystem::path& cwd, const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string StageProgramsOnPath() {
+  const char* binary = std::getenv("CONVEYOR_BIN");
+  if (binary == nullptr) {
+    std::fprintf(stderr, "CONVEYOR_BIN is not set; run the test through ctest\n");
+    std::abort();
+  }
+  std::filesystem::path bin =
+      std::filesystem::path(binary).parent_path().parent_path().parent_path() / "bin";
+  return "PATH=" + ShellQuote(bin.string()) + ":\"$PATH\" ";
+}
+
 CliResult RunConveyor(const std::filesystem::path& cwd, const std::string& args,
                       const std::string& env) {
   const char* binary = std::getenv("CONVEYOR_BIN");

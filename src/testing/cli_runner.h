@@ -19,6 +19,11 @@ struct CliResult {
 CliResult RunConveyor(const std::filesystem::path& cwd, const std::string& args,
                       const std::string& env = "");
 
+// An `env` prefix for RunConveyor that puts the example stage programs
+// (<build>/bin, found from $CONVEYOR_BIN = <build>/src/cli/conveyor) first
+// on PATH, as `make demo` does.
+std::string StageProgramsOnPath();
+
 // Runs a shell command in `cwd` and returns its exit code; aborts on failure
 // to start. For test set-up (git init, touch, ...).
 int Shell(const std::filesystem::path& cwd, const std::string& command);

@@ -18,11 +18,6 @@ using testing::ReadFile;
 using testing::RunConveyor;
 using testing::ShellQuote;
 
-// <build>/bin, where the stage programs are, from <build>/src/cli/conveyor.
-std::string StageProgramsDir() {
-  return fs::path(std::getenv("CONVEYOR_BIN")).parent_path().parent_path().parent_path() / "bin";
-}
-
 TEST(DigitsCnnExampleTest, TrainsTheCnnAndEvaluatesItsOnnxExport) {
   testing::TempDir dir;
   if (testing::Shell(dir.path(), "/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
@@ -32,7 +27,7 @@ TEST(DigitsCnnExampleTest, TrainsTheCnnAndEvaluatesItsOnnxExport) {
   ASSERT_EQ(testing::Shell(dir.path(), "cp -r " + source + "/examples/digits-cnn/. . && cp " +
                                            source + "/examples/digits/data/digits.png data/"),
             0);
-  std::string env = "PATH=" + ShellQuote(StageProgramsDir()) + ":\"$PATH\" ";
+  std::string env = testing::StageProgramsOnPath();
   ASSERT_EQ(RunConveyor(dir.path(), "init --no-scm", env).exit_code, 0);
 
   auto first = RunConveyor(dir.path(), "repro", env);

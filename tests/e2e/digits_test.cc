@@ -17,11 +17,6 @@ using testing::ReadFile;
 using testing::RunConveyor;
 using testing::ShellQuote;
 
-// <build>/bin, where the stage programs are, from <build>/src/cli/conveyor.
-std::string StageProgramsDir() {
-  return fs::path(std::getenv("CONVEYOR_BIN")).parent_path().parent_path().parent_path() / "bin";
-}
-
 size_t Position(const std::string& text, const std::string& needle) {
   size_t at = text.find(needle);
   EXPECT_NE(at, std::string::npos) << "missing '" << needle << "' in:\n" << text;
@@ -33,7 +28,7 @@ TEST(DigitsExampleTest, RunsTheFourStagesAndClearsTheAccuracyBar) {
   ASSERT_EQ(testing::Shell(dir.path(),
                            "cp -r " + ShellQuote(CONVEYOR_SOURCE_DIR) + "/examples/digits/. ."),
             0);
-  std::string env = "PATH=" + ShellQuote(StageProgramsDir()) + ":\"$PATH\" ";
+  std::string env = testing::StageProgramsOnPath();
   ASSERT_EQ(RunConveyor(dir.path(), "init --no-scm", env).exit_code, 0);
 
   auto first = RunConveyor(dir.path(), "repro", env);
