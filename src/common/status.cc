@@ -20,6 +20,10 @@ std::string_view CodeName(Code code) {
       return "failed";
     case Code::kCancelled:
       return "cancelled";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kConflict:
+      return "conflict";
     case Code::kInternal:
       return "internal";
   }

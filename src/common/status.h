@@ -28,6 +28,8 @@ enum class Code {
   kIo,             // the operating system refused a read, write, or rename
   kFailed,         // a command we ran failed
   kCancelled,      // interrupted by a signal
+  kUnavailable,    // a service (database, remote) cannot be reached or is busy
+  kConflict,       // the state changed under us, or is newer than we understand
   kInternal,       // a bug in conveyor
 };
 
