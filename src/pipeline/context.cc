@@ -145,6 +145,10 @@ Status Context::MergeInline(const Json& data, const std::string& source) {
 
 Status Context::MergeFile(const std::filesystem::path& project_root, std::string_view wdir,
                           std::string_view item) {
+  return MergeFile(DiskFileReader(project_root), wdir, item);
+}
+
+Status Context::MergeFile(const FileReader& read, std::string_view wdir, std::string_view item) {
   const size_t colon = item.find(':');
   const std::string_view file = item.substr(0, colon);
   std::optional<std::vector<std::string>> keys;
@@ -181,7 +185,10 @@ Status Context::MergeFile(const std::filesystem::path& project_root, std::string
     }
   }
 
-  ASSIGN_OR_RETURN(Json tree, LoadParamsFile(project_root / path, path));
+  ASSIGN_OR_RETURN(std::optional<std::string> text, read(path));
+  if (!text)
+    return Error(Code::kNotFound, "'{}' does not exist", path);
+  ASSIGN_OR_RETURN(Json tree, ParseParamsText(*text, path));
   if (keys) {
     Json selected = Json::object();
     for (const std::string& key : *keys) {
@@ -204,11 +211,18 @@ Status Context::MergeFile(const std::filesystem::path& project_root, std::string
 
 Status Context::MergeDefaultParams(const std::filesystem::path& project_root,
                                    std::string_view wdir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(project_root / DisplayPath(wdir, "params.yaml"), ec)) {
+  return MergeDefaultParams(DiskFileReader(project_root), wdir);
+}
+
+Status Context::MergeDefaultParams(const FileReader& read, std::string_view wdir) {
+  const std::string path = DisplayPath(wdir, "params.yaml");
+  ASSIGN_OR_RETURN(std::optional<std::string> text, read(path));
+  if (!text)
     return OkStatus();
-  }
-  return MergeFile(project_root, wdir, "params.yaml");
+  // Hands over the text already read rather than reading the file twice.
+  return MergeFile(
+      [&text](const std::string&) -> Result<std::optional<std::string>> { return text; }, wdir,
+      "params.yaml");
 }
 
 void Context::SetReserved(const std::string& name, Json value) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "pipeline/file_reader.h"
 
 namespace conveyor {
 
@@ -49,9 +50,12 @@ class Context {
   // "cannot partially load '<item>' as it's already loaded.".
   Status MergeFile(const std::filesystem::path& project_root, std::string_view wdir,
                    std::string_view item);
+  // As above, reading the file through `read` (project-relative paths).
+  Status MergeFile(const FileReader& read, std::string_view wdir, std::string_view item);
 
   // Loads `params.yaml` from `wdir` when that file exists (DVC's default).
   Status MergeDefaultParams(const std::filesystem::path& project_root, std::string_view wdir);
+  Status MergeDefaultParams(const FileReader& read, std::string_view wdir);
 
   // Sets a reserved top-level variable (`item`, `key`), replacing any
   // variable of that name; later merges touching it fail.

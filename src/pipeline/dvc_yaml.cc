@@ -45,9 +45,9 @@ bool HasInterpolation(const Json& value) {
 
 class Loader {
  public:
-  Loader(std::filesystem::path project_root, const YamlDocument& doc, std::filesystem::path dir,
+  Loader(const FileReader& read, const YamlDocument& doc, std::filesystem::path dir,
          const InterpolateOptions& options)
-      : root_(std::move(project_root)), doc_(doc), dir_(std::move(dir)), options_(options) {}
+      : read_(read), doc_(doc), dir_(std::move(dir)), options_(options) {}
 
   Result<PipelineFile> Run() {
     RETURN_IF_ERROR(CheckTopLevelSchema(doc_));
@@ -117,7 +117,7 @@ class Loader {
     for (size_t i = 0; i < vars.size(); ++i) {
       Status status =
           vars[i].is_string()
-              ? context->MergeFile(root_, wdir, vars[i].get<std::string>())
+              ? context->MergeFile(read_, wdir, vars[i].get<std::string>())
               : context->MergeInline(vars[i], fmt::format("{}vars[{}]", source_prefix, i));
       if (!status.ok())
         return Fail(JsonPointerChild(pointer, i), what, status.message());
@@ -128,7 +128,7 @@ class Loader {
   Status LoadGlobalVars() {
     context_ = std::make_unique<Context>();
     const std::string dir = NormalizedDir(dir_, "");
-    Status status = context_->MergeDefaultParams(root_, dir);
+    Status status = context_->MergeDefaultParams(read_, dir);
     if (!status.ok())
       return Fail("", "'vars'", status.message());
     if (!doc_.root().contains("vars"))
@@ -298,9 +298,9 @@ class Loader {
     return BuildStage(doc_, name, resolved, pointer, wdir);
   }
 
-  std::filesystem::path root_;
+  const FileReader& read_;  // project-relative paths
   const YamlDocument& doc_;
-  std::filesystem::path dir_;  // the directory of dvc.yaml, relative to root_
+  std::filesystem::path dir_;  // the directory of dvc.yaml, project-relative
   const InterpolateOptions& options_;
   std::unique_ptr<Context> context_;  // after top-level vars
 };
@@ -310,11 +310,19 @@ class Loader {
 Result<PipelineFile> LoadDvcYaml(const std::filesystem::path& project_root,
                                  const std::filesystem::path& dvc_yaml_relpath,
                                  const InterpolateOptions& options) {
+  return LoadDvcYaml(DiskFileReader(project_root), dvc_yaml_relpath, options);
+}
+
+Result<PipelineFile> LoadDvcYaml(const FileReader& read,
+                                 const std::filesystem::path& dvc_yaml_relpath,
+                                 const InterpolateOptions& options) {
   const std::string display = dvc_yaml_relpath.lexically_normal().generic_string();
-  ASSIGN_OR_RETURN(YamlDocument doc,
-                   YamlDocument::LoadFile(project_root / dvc_yaml_relpath, display));
+  ASSIGN_OR_RETURN(std::optional<std::string> text, read(display));
+  if (!text)
+    return Error(Code::kNotFound, "'{}' does not exist", display);
+  ASSIGN_OR_RETURN(YamlDocument doc, YamlDocument::Parse(*text, display));
   try {
-    Loader loader(project_root, doc, dvc_yaml_relpath.parent_path(), options);
+    Loader loader(read, doc, dvc_yaml_relpath.parent_path(), options);
     return loader.Run();
   } catch (const nlohmann::ordered_json::exception& e) {
     return Error(Code::kInternal, "{}: {}", display, e.what());

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "pipeline/file_reader.h"
 #include "pipeline/interpolate.h"
 #include "pipeline/stage.h"
 
@@ -46,6 +47,11 @@ struct PipelineFile {
 // Loads `project_root`/`dvc_yaml_relpath`. `options` is DVC's `parsing`
 // config (how a dict in `cmd` becomes flags); defaults as DVC's.
 Result<PipelineFile> LoadDvcYaml(const std::filesystem::path& project_root,
+                                 const std::filesystem::path& dvc_yaml_relpath,
+                                 const InterpolateOptions& options = {});
+// As above, reading dvc.yaml and the params and vars files it uses through
+// `read` (the files of a Git commit, say).
+Result<PipelineFile> LoadDvcYaml(const FileReader& read,
                                  const std::filesystem::path& dvc_yaml_relpath,
                                  const InterpolateOptions& options = {});
 

@@ -19,6 +19,42 @@ bool IsDvcFileName(const std::string& name) {
   return name.size() > 4 && name.compare(name.size() - 4, 4, ".dvc") == 0;
 }
 
+// What the dvc.yaml and .dvc files parsed so far declare.
+struct Parsed {
+  std::vector<PipelineFile> pipelines;
+  std::vector<StageNode> nodes;
+  std::vector<TrackedFile> tracked;
+  std::vector<TrackedPath> tracked_paths;
+  std::set<std::string> data_paths;  // outputs and tracked paths: not searched
+};
+
+// Parses the dvc.yaml or .dvc file `file` into `parsed`.
+Status ParseMetadataFile(const FileReader& read, const std::string& file, Parsed* parsed) {
+  if (fs::path(file).filename() == "dvc.yaml") {
+    ASSIGN_OR_RETURN(PipelineFile pipeline, LoadDvcYaml(read, file));
+    for (const Stage& stage : pipeline.stages) {
+      ASSIGN_OR_RETURN(StageNode node, MakeStageNode(stage, file));
+      parsed->data_paths.insert(node.out_paths.begin(), node.out_paths.end());
+      parsed->nodes.push_back(std::move(node));
+    }
+    parsed->pipelines.push_back(std::move(pipeline));
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> text, read(file));
+  if (!text)
+    return Error(Code::kNotFound, "'{}' does not exist", file);
+  ASSIGN_OR_RETURN(DvcFile content, ParseDvcFile(*text, file));
+  for (const DvcOut& out : content.outs) {
+    auto path = JoinProjectPath(ParentDir(file), out.path);
+    if (!path.ok())
+      return path.status().WithContext(file);
+    parsed->data_paths.insert(*path);
+    parsed->tracked_paths.push_back({*path, file});
+  }
+  parsed->tracked.push_back({file, std::move(content)});
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string Workspace::LockPathFor(const std::string& dvcfile) {
@@ -70,11 +106,8 @@ Result<Workspace> Workspace::Load(const Project& project) {
   // its subdirectories are listed, so the outputs and tracked data they
   // name — often the largest trees in a project — are never walked.
   ASSIGN_OR_RETURN(IgnoreRules ignore, IgnoreRules::Load(project.root()));
-  std::vector<PipelineFile> pipelines;
-  std::vector<StageNode> nodes;
-  std::vector<TrackedFile> tracked;
-  std::vector<TrackedPath> tracked_paths;
-  std::set<std::string> data_paths;  // outputs and tracked paths: not searched
+  const FileReader read = DiskFileReader(project.root());
+  Parsed parsed;
   std::deque<std::string> queue = {""};
   while (!queue.empty()) {
     std::string dir = std::move(queue.front());
@@ -98,39 +131,28 @@ Result<Workspace> Workspace::Load(const Project& project) {
       return Error(Code::kIo, "cannot list {}: {}", absolute.string(), ec.message());
     std::sort(files.begin(), files.end());
     for (const std::string& file : files) {
-      if (ignore.IsIgnored(file, false))
-        continue;
-      if (fs::path(file).filename() == "dvc.yaml") {
-        ASSIGN_OR_RETURN(PipelineFile pipeline, LoadDvcYaml(project.root(), file));
-        for (const Stage& stage : pipeline.stages) {
-          ASSIGN_OR_RETURN(StageNode node, MakeStageNode(stage, file));
-          data_paths.insert(node.out_paths.begin(), node.out_paths.end());
-          nodes.push_back(std::move(node));
-        }
-        pipelines.push_back(std::move(pipeline));
-        continue;
-      }
-      ASSIGN_OR_RETURN(std::string text, ReadFileToString(project.root() / file));
-      ASSIGN_OR_RETURN(DvcFile content, ParseDvcFile(text, file));
-      for (const DvcOut& out : content.outs) {
-        auto path = JoinProjectPath(ParentDir(file), out.path);
-        if (!path.ok())
-          return path.status().WithContext(file);
-        data_paths.insert(*path);
-        tracked_paths.push_back({*path, file});
-      }
-      tracked.push_back({file, std::move(content)});
+      if (!ignore.IsIgnored(file, false))
+        RETURN_IF_ERROR(ParseMetadataFile(read, file, &parsed));
     }
     std::sort(subdirs.begin(), subdirs.end());
     for (std::string& sub : subdirs) {
-      if (data_paths.count(sub) != 0 || ignore.IsIgnored(sub, true))
+      if (parsed.data_paths.count(sub) != 0 || ignore.IsIgnored(sub, true))
         continue;
       RETURN_IF_ERROR(ignore.LoadDirectory(sub));
       queue.push_back(std::move(sub));
     }
   }
-  ASSIGN_OR_RETURN(Dag dag, Dag::Build(std::move(nodes), std::move(tracked_paths)));
-  return Workspace(std::move(dag), std::move(pipelines), std::move(tracked));
+  ASSIGN_OR_RETURN(Dag dag, Dag::Build(std::move(parsed.nodes), std::move(parsed.tracked_paths)));
+  return Workspace(std::move(dag), std::move(parsed.pipelines), std::move(parsed.tracked));
+}
+
+Result<Workspace> Workspace::LoadFiles(const FileReader& read,
+                                       const std::vector<std::string>& files) {
+  Parsed parsed;
+  for (const std::string& file : files)
+    RETURN_IF_ERROR(ParseMetadataFile(read, file, &parsed));
+  ASSIGN_OR_RETURN(Dag dag, Dag::Build(std::move(parsed.nodes), std::move(parsed.tracked_paths)));
+  return Workspace(std::move(dag), std::move(parsed.pipelines), std::move(parsed.tracked));
 }
 
 }  // namespace conveyor

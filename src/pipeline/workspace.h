@@ -12,6 +12,7 @@
 #include "pipeline/dag.h"
 #include "pipeline/dvc_file.h"
 #include "pipeline/dvc_yaml.h"
+#include "pipeline/file_reader.h"
 #include "pipeline/project.h"
 
 namespace conveyor {
@@ -27,6 +28,10 @@ class Workspace {
   // .git, .dvc and what .dvcignore excludes), parses them, and builds the
   // graph. Any parse or structure error fails the whole load.
   static Result<Workspace> Load(const Project& project);
+  // Parses exactly `files` (project-relative dvc.yaml and *.dvc paths, in
+  // that order) through `read`, and builds the graph: the project as a Git
+  // commit has it, say. Errors as Load.
+  static Result<Workspace> LoadFiles(const FileReader& read, const std::vector<std::string>& files);
 
   const Dag& dag() const { return dag_; }
   const std::vector<PipelineFile>& pipelines() const { return pipelines_; }

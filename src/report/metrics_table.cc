@@ -6,6 +6,7 @@
 #include <set>
 
 #include "pipeline/params_file.h"
+#include "report/text_table.h"
 
 namespace conveyor {
 
@@ -41,30 +42,14 @@ std::vector<std::vector<std::string>> Rows(const std::vector<MetricsFile>& files
   return rows;
 }
 
-// Left-aligned columns two spaces apart; the last column is not padded.
-std::string AlignColumns(const std::vector<std::string>& header,
-                         const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths(header.size());
-  for (size_t c = 0; c < header.size(); ++c)
-    widths[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c)
-      widths[c] = std::max(widths[c], row[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string text;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      text += c + 1 < cells.size() ? fmt::format("{:<{}}  ", cells[c], widths[c]) : cells[c];
-    }
-    return text + "\n";
-  };
-  std::string text = line(header);
-  for (const auto& row : rows)
-    text += line(row);
-  return text;
-}
-
 }  // namespace
+
+Result<Json> ReadValuesFile(const FileReader& read, const std::string& path) {
+  ASSIGN_OR_RETURN(std::optional<std::string> text, read(path));
+  if (!text)
+    return Error(Code::kNotFound, "'{}' does not exist", path);
+  return ParseParamsText(*text, path);
+}
 
 std::string FormatMetricValue(const Json& value, int precision) {
   if (value.is_number_integer() || value.is_number_unsigned())
@@ -77,6 +62,10 @@ std::string FormatMetricValue(const Json& value, int precision) {
 }
 
 std::vector<MetricsFile> CollectMetrics(const Project& project, const Workspace& workspace) {
+  return CollectMetrics(workspace, DiskFileReader(project.root()));
+}
+
+std::vector<MetricsFile> CollectMetrics(const Workspace& workspace, const FileReader& read) {
   std::vector<std::string> paths;
   auto add = [&](const std::string& path) {
     if (std::find(paths.begin(), paths.end(), path) == paths.end())
@@ -99,7 +88,7 @@ std::vector<MetricsFile> CollectMetrics(const Project& project, const Workspace&
   for (const std::string& path : paths) {
     MetricsFile file;
     file.path = path;
-    auto tree = LoadParamsFile(project.root() / path, path);
+    auto tree = ReadValuesFile(read, path);
     if (!tree.ok()) {
       file.error = tree.status().message();
     } else {
@@ -118,7 +107,7 @@ std::string FormatMetricsTable(const std::vector<MetricsFile>& files, int precis
   std::vector<std::string> columns = Columns(files);
   std::vector<std::string> header = {"Path"};
   header.insert(header.end(), columns.begin(), columns.end());
-  return AlignColumns(header, Rows(files, columns, precision));
+  return FormatTextTable(header, Rows(files, columns, precision));
 }
 
 std::string FormatMetricsLong(const std::vector<MetricsFile>& files, int precision) {
@@ -128,25 +117,14 @@ std::string FormatMetricsLong(const std::vector<MetricsFile>& files, int precisi
       rows.push_back({file.path, key, FormatMetricValue(value, precision)});
     }
   }
-  return AlignColumns({"Path", "Metric", "Value"}, rows);
+  return FormatTextTable({"Path", "Metric", "Value"}, rows);
 }
 
 std::string FormatMetricsMarkdown(const std::vector<MetricsFile>& files, int precision) {
   std::vector<std::string> columns = Columns(files);
-  std::string text = "| Path |";
-  std::string rule = "|---|";
-  for (const std::string& column : columns) {
-    text += fmt::format(" {} |", column);
-    rule += "---|";
-  }
-  text += "\n" + rule + "\n";
-  for (const auto& row : Rows(files, columns, precision)) {
-    text += "|";
-    for (const std::string& cell : row)
-      text += fmt::format(" {} |", cell);
-    text += "\n";
-  }
-  return text;
+  std::vector<std::string> header = {"Path"};
+  header.insert(header.end(), columns.begin(), columns.end());
+  return FormatMarkdownTable(header, Rows(files, columns, precision));
 }
 
 Json MetricsJson(const std::vector<MetricsFile>& files) {

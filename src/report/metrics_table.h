@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "pipeline/file_reader.h"
 #include "pipeline/project.h"
 #include "pipeline/workspace.h"
 
@@ -23,6 +24,13 @@ struct MetricsFile {
 // dvc.yaml and stage outputs under `metrics:` — in declaration order, each
 // once. A file that cannot be read is reported in `error`, not fatal.
 std::vector<MetricsFile> CollectMetrics(const Project& project, const Workspace& workspace);
+// The same for any revision: `workspace` is the project as that revision has
+// it and `read` reads its files (RevisionView's workspace() and reader()).
+std::vector<MetricsFile> CollectMetrics(const Workspace& workspace, const FileReader& read);
+
+// Reads `path` through `read` and parses it as a params file does (JSON,
+// TOML or YAML by extension). kNotFound "'<path>' does not exist".
+Result<nlohmann::ordered_json> ReadValuesFile(const FileReader& read, const std::string& path);
 
 // Numbers are shown with at most `precision` significant digits (DVC's
 // default is 5).

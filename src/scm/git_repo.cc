@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include <set>
+#include <utility>
 
 namespace conveyor {
 
@@ -33,6 +34,27 @@ struct Owned {
       Free(ptr);
   }
 };
+
+// The error libgit2 reports for a failed call, or `fallback` when it gives
+// no message.
+std::string LastGitMessage(std::string_view fallback) {
+  const git_error* error = git_error_last();
+  return error != nullptr && error->message != nullptr ? error->message : std::string(fallback);
+}
+
+// The tree of the commit with the full id `commit_id`.
+Status LookupTree(git_repository* repo, const std::string& commit_id, git_tree** tree) {
+  git_oid oid;
+  if (commit_id.size() != GIT_OID_HEXSZ || git_oid_fromstr(&oid, commit_id.c_str()) != 0) {
+    return Error(Code::kInvalid, "'{}' is not a commit id", commit_id);
+  }
+  Owned<git_commit, git_commit_free> commit;
+  if (git_commit_lookup(&commit.ptr, repo, &oid) != 0)
+    return GitError("reading commit " + commit_id);
+  if (git_commit_tree(tree, commit.ptr) != 0)
+    return GitError("reading the tree of commit " + commit_id);
+  return OkStatus();
+}
 
 }  // namespace
 
@@ -109,19 +131,121 @@ Result<std::vector<Revision>> GitRepo::Revisions(const RevisionScope& scope) {
   return revisions;
 }
 
+Result<HeadInfo> GitRepo::Head() {
+  Owned<git_reference, git_reference_free> head;
+  int rc = git_repository_head(&head.ptr, handle_->repo);
+  if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND)
+    return Error(Code::kNotFound, "HEAD has no commit yet in {}", handle_->workdir.string());
+  if (rc != 0)
+    return GitError("reading HEAD");
+  HeadInfo info;
+  if (git_repository_head_detached(handle_->repo) != 1)
+    info.branch = git_reference_shorthand(head.ptr);
+  Owned<git_object, git_object_free> peeled;
+  Owned<git_commit, git_commit_free> commit;
+  if (git_reference_peel(&peeled.ptr, head.ptr, GIT_OBJECT_COMMIT) != 0 ||
+      git_commit_lookup(&commit.ptr, handle_->repo, git_object_id(peeled.ptr)) != 0) {
+    return GitError("reading the commit at HEAD");
+  }
+  info.commit = OidHex(git_commit_id(commit.ptr));
+  const git_signature* author = git_commit_author(commit.ptr);
+  if (author != nullptr)
+    info.author = fmt::format("{} <{}>", author->name, author->email);
+  const char* summary = git_commit_summary(commit.ptr);
+  info.summary = summary != nullptr ? summary : "";
+  info.time = static_cast<int64_t>(git_commit_time(commit.ptr));
+  return info;
+}
+
+Result<std::string> GitRepo::ResolveCommit(std::string_view spec) {
+  const std::string text(spec);
+  Owned<git_object, git_object_free> object;
+  int rc =
+      text.empty() ? GIT_ENOTFOUND : git_revparse_single(&object.ptr, handle_->repo, text.c_str());
+  if (rc == GIT_ENOTFOUND)
+    return Error(Code::kNotFound, "unknown revision '{}': no branch, tag or commit has that name",
+                 spec);
+  if (rc == GIT_EAMBIGUOUS) {
+    return Error(Code::kInvalid, "revision '{}' is ambiguous: {}; give more digits", spec,
+                 LastGitMessage("several objects match"));
+  }
+  if (rc != 0) {
+    return Error(Code::kInvalid, "'{}' is not a valid revision: {}", spec,
+                 LastGitMessage("cannot parse it"));
+  }
+  Owned<git_object, git_object_free> commit;
+  if (git_object_peel(&commit.ptr, object.ptr, GIT_OBJECT_COMMIT) != 0) {
+    return Error(Code::kInvalid, "revision '{}' names a {}, not a commit", spec,
+                 git_object_type2string(git_object_type(object.ptr)));
+  }
+  return OidHex(git_object_id(commit.ptr));
+}
+
+Result<std::string> GitRepo::ShortId(const std::string& commit_id) {
+  git_oid oid;
+  if (commit_id.size() != GIT_OID_HEXSZ || git_oid_fromstr(&oid, commit_id.c_str()) != 0) {
+    return Error(Code::kInvalid, "'{}' is not a commit id", commit_id);
+  }
+  Owned<git_object, git_object_free> object;
+  if (git_object_lookup(&object.ptr, handle_->repo, &oid, GIT_OBJECT_ANY) != 0)
+    return GitError("looking up " + commit_id);
+  git_buf buffer = GIT_BUF_INIT;
+  if (git_object_short_id(&buffer, object.ptr) != 0)
+    return GitError("abbreviating " + commit_id);
+  std::string out(buffer.ptr, buffer.size);
+  git_buf_dispose(&buffer);
+  return out;
+}
+
+Result<std::optional<std::string>> GitRepo::ReadFile(const std::string& commit_id,
+                                                     std::string_view path) {
+  Owned<git_tree, git_tree_free> tree;
+  RETURN_IF_ERROR(LookupTree(handle_->repo, commit_id, &tree.ptr));
+  if (path.empty())
+    return std::optional<std::string>();
+  Owned<git_tree_entry, git_tree_entry_free> entry;
+  const std::string text(path);
+  int rc = git_tree_entry_bypath(&entry.ptr, tree.ptr, text.c_str());
+  if (rc == GIT_ENOTFOUND)
+    return std::optional<std::string>();
+  if (rc != 0)
+    return GitError(fmt::format("reading {} at {}", path, commit_id));
+  if (git_tree_entry_type(entry.ptr) != GIT_OBJECT_BLOB)
+    return std::optional<std::string>();  // a directory or a submodule
+  Owned<git_blob, git_blob_free> blob;
+  if (git_blob_lookup(&blob.ptr, handle_->repo, git_tree_entry_id(entry.ptr)) != 0)
+    return GitError(fmt::format("reading {} at {}", path, commit_id));
+  return std::optional<std::string>(std::in_place,
+                                    static_cast<const char*>(git_blob_rawcontent(blob.ptr)),
+                                    static_cast<size_t>(git_blob_rawsize(blob.ptr)));
+}
+
+Result<bool> GitRepo::IsDirty(std::string_view subdir) {
+  git_status_options options;
+  git_status_options_init(&options, GIT_STATUS_OPTIONS_VERSION);
+  options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+  std::string pathspec(subdir);
+  while (!pathspec.empty() && pathspec.back() == '/')
+    pathspec.pop_back();
+  char* pathspec_items[] = {pathspec.data()};
+  if (!pathspec.empty() && pathspec != ".") {
+    // An untracked directory is otherwise one entry ("new/"), which a
+    // pathspec below it ("new/sub") would not match.
+    options.flags |= GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+    options.pathspec = {pathspec_items, 1};
+  }
+  Owned<git_status_list, git_status_list_free> list;
+  if (git_status_list_new(&list.ptr, handle_->repo, &options) != 0)
+    return GitError("reading the status of the work tree");
+  return git_status_list_entrycount(list.ptr) > 0;
+}
+
 Status GitRepo::ForEachFile(
     const std::string& commit_id, const std::function<bool(std::string_view)>& wanted,
     const std::function<Status(std::string_view, std::string_view)>& visit) {
-  git_oid oid;
-  if (git_oid_fromstr(&oid, commit_id.c_str()) != 0) {
-    return Error(Code::kInvalid, "'{}' is not a commit id", commit_id);
-  }
-  Owned<git_commit, git_commit_free> commit;
-  if (git_commit_lookup(&commit.ptr, handle_->repo, &oid) != 0)
-    return GitError("reading commit");
   Owned<git_tree, git_tree_free> tree;
-  if (git_commit_tree(&tree.ptr, commit.ptr) != 0)
-    return GitError("reading commit tree");
+  RETURN_IF_ERROR(LookupTree(handle_->repo, commit_id, &tree.ptr));
 
   struct WalkState {
     git_repository* repo;

@@ -5,9 +5,11 @@
 // safe to share for concurrent reads).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,15 @@ namespace conveyor {
 struct Revision {
   std::string name;    // "refs/heads/main", "refs/tags/v1", or a commit id
   std::string commit;  // 40 hex digits
+};
+
+// What HEAD is: the commit and, when on a branch, its name.
+struct HeadInfo {
+  std::string commit;   // 40 hex digits; empty in a repository with no commits
+  std::string branch;   // "main"; empty when HEAD is detached
+  std::string author;   // "Name <email>" of the commit
+  std::string summary;  // first line of the commit message
+  int64_t time = 0;     // commit time, Unix seconds
 };
 
 struct RevisionScope {
@@ -41,6 +52,28 @@ class GitRepo {
 
   // The commits in `scope`, each once, in a stable order.
   Result<std::vector<Revision>> Revisions(const RevisionScope& scope);
+
+  // HEAD's commit and branch. kNotFound when HEAD has no commit yet.
+  Result<HeadInfo> Head();
+
+  // The commit that `spec` names: anything `git rev-parse` accepts
+  // ("HEAD", "HEAD~1", "main", "v1.2", a full or abbreviated SHA), peeled to
+  // a commit. kNotFound (naming `spec`) when nothing matches, kInvalid when
+  // it is ambiguous or not a commit.
+  Result<std::string> ResolveCommit(std::string_view spec);
+
+  // The abbreviated form of `commit` Git would print (7 hex digits, longer
+  // when needed to be unique).
+  Result<std::string> ShortId(const std::string& commit);
+
+  // The contents of the file at work-tree-relative `path` ('/'-separated)
+  // in `commit`; std::nullopt when the commit has no such file.
+  Result<std::optional<std::string>> ReadFile(const std::string& commit, std::string_view path);
+
+  // True when a tracked file differs between HEAD, the index and the work
+  // tree, or an untracked file that is not ignored exists under `subdir`
+  // (work-tree-relative; empty for the whole work tree).
+  Result<bool> IsDirty(std::string_view subdir = {});
 
   // Calls `visit(path, contents)` for every file of `commit` whose
   // '/'-separated path satisfies `wanted` (decided from the path alone,
