@@ -32,8 +32,15 @@ run "$conveyor" repro
 
 step "Results"
 run "$conveyor" metrics show
-printf '\nPlots (DVC formats) in %s/plots:\n' "$demo"
-ls -1 plots | sed 's/^/  /'
+
+step "Experiments: every run that changed something, with its params and metrics"
+run "$conveyor" exp show --keep 'accuracy|macro_f1|train\..*'
+
+step "The model registry: each new model is a version of 'digits' (conveyor.yaml)"
+run "$conveyor" model list
+
+step "Plots: DVC's templates drawn to PNG and SVG"
+run "$conveyor" plots show -o dvc_plots
 printf '\nModel and its serving spec: %s/model/\n' "$demo"
 printf 'Run `make demo` again: nothing changes, nothing retrains. Edit %s/params.yaml\n' "$demo"
 printf '(e.g. train.max_depth) and run `%s repro` there: only train and evaluate rerun.\n' "$conveyor"

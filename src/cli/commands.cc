@@ -9,7 +9,11 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(MakeReproCommand());
   commands.push_back(MakeStatusCommand());
   commands.push_back(MakeDagCommand());
+  commands.push_back(MakeExpCommand());
+  commands.push_back(MakeModelCommand());
   commands.push_back(MakeMetricsCommand());
+  commands.push_back(MakeParamsCommand());
+  commands.push_back(MakePlotsCommand());
   commands.push_back(MakeCheckoutCommand());
   commands.push_back(MakeGcCommand());
   commands.push_back(MakeHashCommand());

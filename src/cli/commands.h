@@ -16,5 +16,9 @@ std::unique_ptr<Command> MakeAddCommand();
 std::unique_ptr<Command> MakeCheckoutCommand();
 std::unique_ptr<Command> MakeGcCommand();
 std::unique_ptr<Command> MakeMetricsCommand();
+std::unique_ptr<Command> MakeParamsCommand();
+std::unique_ptr<Command> MakeExpCommand();
+std::unique_ptr<Command> MakeModelCommand();
+std::unique_ptr<Command> MakePlotsCommand();
 
 }  // namespace conveyor::cli

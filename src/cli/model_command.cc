@@ -1,0 +1,262 @@
+// `conveyor model list|show|register|promote|demote`: the model registry.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/registry_commands.h"
+#include "experiments/experiment_builder.h"
+#include "pipeline/dag.h"
+#include "pipeline/lock_file.h"
+#include "pipeline/workspace.h"
+#include "registry/model_ref.h"
+#include "registry/registry_json.h"
+#include "report/text_table.h"
+
+namespace conveyor::cli {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string JoinAliases(const std::vector<std::string>& aliases) {
+  std::string text;
+  for (const std::string& alias : aliases)
+    text += (text.empty() ? "" : ",") + alias;
+  return text.empty() ? "-" : text;
+}
+
+std::string Day(int64_t ms) {
+  std::string stamp = FormatTimestampMs(ms);
+  return stamp.substr(0, 10) + " " + stamp.substr(11, 8);
+}
+
+// The hash dvc.lock records for project-relative `path` as some stage's output.
+Result<std::string> OutputHash(const Project& project, const std::string& path) {
+  ASSIGN_OR_RETURN(Workspace workspace, Workspace::Load(project));
+  for (const StageNode& node : workspace.dag().nodes()) {
+    for (size_t i = 0; i < node.out_paths.size(); ++i) {
+      if (node.out_paths[i] != path)
+        continue;
+      std::string lock_path = Workspace::LockPathFor(node.dvcfile);
+      ASSIGN_OR_RETURN(LockFile lock, ReadLockFile(project.root() / lock_path));
+      const LockedStage* locked = lock.Find(node.stage.name);
+      for (const LockEntry& out : locked ? locked->outs : std::vector<LockEntry>{}) {
+        auto joined = JoinProjectPath(node.wdir, out.path);
+        if (joined.ok() && *joined == path && !out.hash.md5.empty())
+          return out.hash.md5;
+      }
+      return Error(Code::kNotFound, "'{}' is an output of stage '{}', which has not run yet", path,
+                   node.Address());
+    }
+  }
+  for (const TrackedFile& tracked : workspace.tracked()) {
+    for (const auto& out : tracked.content.outs) {
+      auto joined = JoinProjectPath(ParentDir(tracked.dvcfile), out.path);
+      if (joined.ok() && *joined == path)
+        return out.hash.md5;
+    }
+  }
+  return Error(Code::kNotFound,
+               "'{}' is neither a stage output nor tracked by a .dvc file; a model version "
+               "must point at content in the cache",
+               path);
+}
+
+class ModelCommand : public Command {
+ public:
+  std::string_view Name() const override { return "model"; }
+  std::string_view Summary() const override {
+    return "The model registry: versions, aliases such as production, and their history";
+  }
+  void Configure(CLI::App& app) override {
+    list_ = app.add_subcommand("list", "Every model with its latest version and aliases");
+    list_->add_option("model", list_model_, "List this model's versions instead");
+    list_->add_flag("--json", json_, "Print JSON");
+
+    show_ = app.add_subcommand("show", "One version: where it came from, aliases, history");
+    show_->add_option("ref", ref_, "NAME, NAME@VERSION, NAME@ALIAS, NAME@TAG or NAME@latest")
+        ->required();
+    show_->add_flag("--json", json_, "Print JSON");
+
+    register_ = app.add_subcommand("register", "Register an output as a new model version");
+    register_->add_option("name", name_, "Model name")->required();
+    register_->add_option("--path", path_, "The output (file or directory) that is the model")
+        ->required();
+    register_->add_option("--spec", spec_, "Its model spec (default: PATH/model.yaml)");
+    register_->add_option("-d,--description", description_, "Free text");
+    register_->add_flag("--json", json_, "Print the new version as JSON");
+
+    promote_ = app.add_subcommand("promote", "Point an alias (e.g. production) at a version");
+    promote_->add_option("ref", ref_, "NAME@VERSION, NAME@TAG, NAME@ALIAS ...")->required();
+    promote_->add_option("alias", alias_, "Alias to set, e.g. production or staging")->required();
+    promote_->add_option("--reason", reason_, "Why, kept in the alias history");
+
+    demote_ = app.add_subcommand("demote", "Remove an alias from a model");
+    demote_->add_option("name", name_, "Model name")->required();
+    demote_->add_option("alias", alias_, "Alias to remove")->required();
+    demote_->add_option("--reason", reason_, "Why, kept in the alias history");
+
+    for (CLI::App* sub : {list_, show_, register_, promote_, demote_})
+      AddRegistryFlag(*sub, registry_);
+    app.require_subcommand(1);
+    app.footer(
+        "Examples:\n"
+        "  conveyor model list                          models, latest versions, aliases\n"
+        "  conveyor model show digits@production\n"
+        "  conveyor model promote digits@3 production --reason 'beats v2 on accuracy'\n"
+        "  conveyor model demote digits staging\n"
+        "\n"
+        "Models declared in conveyor.yaml get a new version after each run that changes them.");
+  }
+
+  Status Run(const GlobalOptions& global, Console& console) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<OpenedRegistry> registry, OpenRegistry(global, registry_));
+    RegistryStore& store = *registry->store;
+    if (list_->parsed())
+      return list_model_.empty() ? ListModels(store, console) : ListVersions(store, console);
+    if (show_->parsed())
+      return Show(store, console);
+    if (register_->parsed())
+      return Register(*registry, global, console);
+    if (promote_->parsed()) {
+      ASSIGN_OR_RETURN(ModelVersion version, ResolveModelRef(store, ref_));
+      ASSIGN_OR_RETURN(AliasEvent event, store.SetAlias(version.model, alias_, version.version,
+                                                        CurrentActor(), reason_));
+      console.Out(event.previous_version > 0
+                      ? fmt::format("{}@{}: v{} -> v{}", event.model, event.alias,
+                                    event.previous_version, event.version)
+                      : fmt::format("{}@{}: v{}", event.model, event.alias, event.version));
+      return OkStatus();
+    }
+    ASSIGN_OR_RETURN(AliasEvent event, store.RemoveAlias(name_, alias_, CurrentActor(), reason_));
+    console.Out(
+        fmt::format("{}@{} removed (was v{})", event.model, event.alias, event.previous_version));
+    return OkStatus();
+  }
+
+ private:
+  Status ListModels(RegistryStore& store, Console& console) {
+    ASSIGN_OR_RETURN(std::vector<std::string> models, store.ListModels());
+    Json json = Json::array();
+    std::vector<TableRow> rows;
+    for (const std::string& model : models) {
+      ASSIGN_OR_RETURN(std::vector<ModelVersion> versions, store.ListModelVersions(model));
+      ASSIGN_OR_RETURN(auto aliases, store.Aliases(model));
+      const ModelVersion& latest = versions.front();
+      Json item;
+      item["model"] = model;
+      item["versions"] = versions.size();
+      item["latest"] = ModelVersionToJson(latest);
+      item["aliases"] = Json::object();
+      std::string alias_text;
+      for (const auto& [alias, version] : aliases) {
+        item["aliases"][alias] = version;
+        alias_text += fmt::format("{}{}=v{}", alias_text.empty() ? "" : ",", alias, version);
+      }
+      json.push_back(std::move(item));
+      rows.push_back({model, fmt::format("v{}", latest.version),
+                      latest.experiment_tag.empty() ? "-" : latest.experiment_tag,
+                      Day(latest.created_at_ms), alias_text.empty() ? "-" : alias_text});
+    }
+    if (json_) {
+      console.Out(json.dump(2));
+    } else if (rows.empty()) {
+      console.Note("No models yet: declare them in conveyor.yaml and run 'conveyor repro'.");
+    } else {
+      console.Out(FormatTextTable({"Model", "Latest", "Experiment", "Created", "Aliases"}, rows));
+    }
+    return OkStatus();
+  }
+
+  Status ListVersions(RegistryStore& store, Console& console) {
+    ASSIGN_OR_RETURN(std::vector<ModelVersion> versions, store.ListModelVersions(list_model_));
+    Json json = Json::array();
+    std::vector<TableRow> rows;
+    for (const ModelVersion& version : versions) {
+      json.push_back(ModelVersionToJson(version));
+      rows.push_back({fmt::format("v{}", version.version),
+                      version.experiment_tag.empty() ? "-" : version.experiment_tag,
+                      Day(version.created_at_ms), version.md5.substr(0, 12),
+                      JoinAliases(version.aliases)});
+    }
+    console.Out(
+        json_ ? json.dump(2)
+              : FormatTextTable({"Version", "Experiment", "Created", "Hash", "Aliases"}, rows));
+    return OkStatus();
+  }
+
+  Status Show(RegistryStore& store, Console& console) {
+    ASSIGN_OR_RETURN(ModelVersion version, ResolveModelRef(store, ref_));
+    ASSIGN_OR_RETURN(std::vector<AliasEvent> history, store.AliasHistory(version.model));
+    if (json_) {
+      Json json = ModelVersionToJson(version);
+      json["alias_history"] = Json::array();
+      for (const AliasEvent& event : history)
+        json["alias_history"].push_back(AliasEventToJson(event));
+      console.Out(json.dump(2));
+      return OkStatus();
+    }
+    std::string text = fmt::format(
+        "Model:       {} v{}\nAliases:     {}\nExperiment:  {}\nPath:        {}\n"
+        "Hash:        {}\nSpec:        {}\nCreated:     {} by {}\n",
+        version.model, version.version, JoinAliases(version.aliases),
+        version.experiment_tag.empty() ? "-" : version.experiment_tag, version.path, version.md5,
+        version.spec_path.empty() ? "-" : version.spec_path, Day(version.created_at_ms),
+        version.created_by.empty() ? "-" : version.created_by);
+    if (!version.description.empty())
+      text += fmt::format("Description: {}\n", version.description);
+    if (!history.empty()) {
+      std::vector<TableRow> rows;
+      for (const AliasEvent& event : history) {
+        rows.push_back({Day(event.at_ms), event.alias,
+                        event.previous_version ? fmt::format("v{}", event.previous_version) : "-",
+                        event.version ? fmt::format("v{}", event.version) : "(removed)",
+                        event.actor, event.reason.empty() ? "-" : event.reason});
+      }
+      text += "\nAlias history:\n" +
+              FormatTextTable({"When", "Alias", "From", "To", "Who", "Why"}, rows);
+    }
+    console.Out(text);
+    return OkStatus();
+  }
+
+  Status Register(const OpenedRegistry& registry, const GlobalOptions& global, Console& console) {
+    NewModelVersion model;
+    model.model = name_;
+    ASSIGN_OR_RETURN(model.path, registry.project.RelativePath(global.cwd, path_));
+    ASSIGN_OR_RETURN(model.md5, OutputHash(registry.project, model.path));
+    if (!spec_.empty()) {
+      ASSIGN_OR_RETURN(model.spec_path, registry.project.RelativePath(global.cwd, spec_));
+    } else if (model.md5.ends_with(".dir")) {
+      model.spec_path = model.path + "/model.yaml";
+    }
+    model.description = description_;
+    model.created_by = CurrentActor();
+    ASSIGN_OR_RETURN(ModelVersion version, registry.store->RegisterModelVersion(model));
+    console.Out(json_ ? ModelVersionToJson(version).dump(2)
+                      : fmt::format("Registered {} v{} ({})", version.model, version.version,
+                                    version.path));
+    return OkStatus();
+  }
+
+  CLI::App* list_ = nullptr;
+  CLI::App* show_ = nullptr;
+  CLI::App* register_ = nullptr;
+  CLI::App* promote_ = nullptr;
+  CLI::App* demote_ = nullptr;
+  std::string registry_;
+  bool json_ = false;
+  std::string list_model_;
+  std::string ref_;
+  std::string name_;
+  std::string path_;
+  std::string spec_;
+  std::string description_;
+  std::string alias_;
+  std::string reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeModelCommand() { return std::make_unique<ModelCommand>(); }
+
+}  // namespace conveyor::cli

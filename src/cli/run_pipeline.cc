@@ -1,0 +1,187 @@
+#include "cli/run_pipeline.h"
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+
+#include "cli/pipeline_commands.h"
+#include "cli/registry_commands.h"
+#include "common/subprocess.h"
+#include "experiments/experiment_builder.h"
+#include "experiments/registry_location.h"
+#include "pipeline/conveyor_config.h"
+#include "registry/store_rules.h"
+
+namespace conveyor::cli {
+
+namespace {
+
+// Prints progress the way DVC users expect to read it.
+class ConsoleListener : public ReproListener {
+ public:
+  ConsoleListener(Console& console, bool dry) : console_(console), dry_(dry) {}
+
+  void StageSkipped(const StageNode& node, std::string_view reason) override {
+    console_.Note(fmt::format("Stage '{}' {}, skipping", node.Address(), reason));
+  }
+  void StageStarting(const StageNode& node, const std::vector<Change>& why) override {
+    console_.Note(fmt::format("{} stage '{}':", dry_ ? "Would run" : "Running", node.Address()));
+    for (const Change& change : why) {
+      std::string line = fmt::format("  because {}: {}", change.Label(), change.subject);
+      if (!change.detail.empty())
+        line += " (" + change.detail + ")";
+      console_.Detail(line);
+    }
+  }
+  void StageRestored(const StageNode& node) override {
+    console_.Note(
+        fmt::format("Stage '{}' ran before with these inputs: restoring its outputs "
+                    "from the run cache",
+                    node.Address()));
+  }
+  void CommandStarting(const StageNode&, std::string_view command) override {
+    console_.Note(fmt::format("> {}", command));
+  }
+  void StageFinished(const StageNode& node, StageResult result, const Status& status) override {
+    if (result == StageResult::kFailed && !status.ok()) {
+      console_.Detail(fmt::format("Stage '{}' failed", node.Address()));
+    }
+  }
+  void LockWritten(std::string_view lock_path) override {
+    console_.Note(fmt::format("Updating lock file '{}'", lock_path));
+  }
+
+ private:
+  Console& console_;
+  const bool dry_;
+};
+
+// Remembers whether any stage started, so a failure before anything ran (an
+// unknown target, say) is not recorded as an experiment.
+class RecordingListener : public ConsoleListener {
+ public:
+  using ConsoleListener::ConsoleListener;
+  void StageStarting(const StageNode& node, const std::vector<Change>& why) override {
+    started_ = true;
+    ConsoleListener::StageStarting(node, why);
+  }
+  bool started() const { return started_; }
+
+ private:
+  std::atomic<bool> started_ = false;
+};
+
+Status Record(const LoadedPipeline& loaded, const ConveyorConfig& config, const GitContext& git,
+              const RunInfo& run, RegistryStore& store, Console& console) {
+  ASSIGN_OR_RETURN(ExperimentDraft draft,
+                   BuildExperiment(loaded.project, loaded.workspace, config, git, run));
+  ASSIGN_OR_RETURN(auto recorded, RecordExperiment(store, std::move(draft), CurrentActor()));
+  const auto& [record, versions] = recorded;
+  std::string models;
+  for (const ModelVersion& version : versions)
+    models += fmt::format("{}{} v{}", models.empty() ? "; registered " : ", ", version.model,
+                          version.version);
+  console.Out(fmt::format("Experiment {}{} recorded ({}){}.", record.tag,
+                          record.dirty ? " (uncommitted changes)" : "",
+                          ExperimentStatusName(record.status), models));
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddRunFlags(CLI::App& app, PipelineRunOptions& options) {
+  app.add_option("targets", options.repro.targets,
+                 "Stages to reproduce, with everything upstream of them (default: all)");
+  app.add_flag("-f,--force", options.repro.force,
+               "Run the selected stages even if nothing changed");
+  app.add_flag("--dry", options.repro.dry, "Say which stages would run and why; run nothing");
+  app.add_flag("-s,--single-item", options.repro.single_item,
+               "Only the named stages, not what they depend on");
+  app.add_flag("--downstream", options.repro.downstream,
+               "The named stages and every stage that depends on them");
+  app.add_option("-j,--jobs", options.repro.jobs,
+                 "Independent stages to run at once; their output is prefixed by stage name")
+      ->check(CLI::Range(1, 256));
+  app.add_flag("--no-record", options.no_record,
+               "Do not record this run as an experiment in the registry");
+  AddRegistryFlag(app, options.registry);
+  app.add_flag("--no-run-cache", options.no_run_cache,
+               "Always run changed stages, even if this exact run was cached before");
+}
+
+Status RunPipeline(const GlobalOptions& global, Console& console,
+                   const PipelineRunOptions& options) {
+  const bool dry = options.repro.dry;
+  ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded,
+                   LoadPipeline(global, dry ? Access::kRead : Access::kWrite));
+  // conveyor.yaml is checked before anything runs, not after a long run.
+  ASSIGN_OR_RETURN(ConveyorConfig config, LoadConveyorConfig(loaded->project.root()));
+  // The store is opened before the run, so that an unreachable database or
+  // a taken name is known before a long run rather than after it.
+  GitContext git;
+  std::unique_ptr<RegistryStore> store;
+  if (!options.no_record && !dry) {
+    ASSIGN_OR_RETURN(store, OpenProjectRegistry(loaded->project, config, options.registry));
+    if (!options.name.empty()) {
+      ASSIGN_OR_RETURN(std::vector<ExperimentRecord> taken, store->FindExperiments(options.name));
+      for (const ExperimentRecord& record : taken) {
+        if (record.tag == options.name) {
+          return Error(Code::kAlreadyExists,
+                       "an experiment is already named '{}'; choose another -n NAME, or "
+                       "'conveyor exp remove {}' first",
+                       options.name, options.name);
+        }
+      }
+    }
+  }
+  if (!options.overrides.empty()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> changed,
+                     ApplyParamOverrides(loaded->project.root(), options.overrides));
+    for (const std::string& file : changed)
+      console.Note(fmt::format("Updated parameters in '{}'", file));
+    // The stages read params at load time: load again with the new values.
+    ASSIGN_OR_RETURN(Workspace reloaded, Workspace::Load(loaded->project));
+    loaded->workspace = std::move(reloaded);
+  }
+  // The state the run starts from (its own dvc.lock updates do not make it
+  // "uncommitted"). Read only when the run will be recorded.
+  if (store != nullptr) {
+    ASSIGN_OR_RETURN(git, ReadGitContext(loaded->project));
+  }
+  InstallInterruptHandlers();
+  ShellRunner runner;
+  RecordingListener listener(console, dry);
+  Repro repro(loaded->project, loaded->workspace, runner, listener);
+  RunInfo run;
+  run.name = options.name;
+  run.started_at_ms = NowMs();
+  ReproOptions repro_options = options.repro;
+  repro_options.run_cache = !options.no_run_cache;
+  Result<ReproSummary> summary = repro.Run(repro_options);
+  run.finished_at_ms = NowMs();
+  run.outcome = summary.status();
+
+  size_t ran = 0;
+  if (summary.ok()) {
+    ran = summary->Count(StageResult::kRan) + summary->Count(StageResult::kRestored);
+    if (dry) {
+      console.Out(fmt::format("{} stage(s) would run.", summary->Count(StageResult::kWouldRun)));
+    } else if (ran == 0) {
+      console.Out("Data and pipelines are up to date.");
+    } else {
+      console.Out(fmt::format("Reproduced {} stage(s); {} up to date.", ran,
+                              summary->Count(StageResult::kUpToDate)));
+    }
+  }
+  bool worth_recording = !dry && (summary.ok() ? ran > 0 : listener.started());
+  if (!options.no_record && worth_recording) {
+    Status recorded = Record(*loaded, config, git, run, *store, console);
+    if (!recorded.ok() && summary.ok()) {
+      return recorded.WithContext("the pipeline ran, but its experiment was not recorded");
+    }
+    if (!recorded.ok())
+      console.Warn("the failed run was not recorded: " + recorded.message());
+  }
+  return summary.status();
+}
+
+}  // namespace conveyor::cli
