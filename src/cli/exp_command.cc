@@ -180,6 +180,7 @@ class ExpCommand : public Command {
       }
     }
     std::vector<int64_t> ids;
+    ids.reserve(doomed.size());
     for (const ExperimentRecord& record : doomed)
       ids.push_back(record.id);
     RETURN_IF_ERROR(store.RemoveExperiments(ids));

@@ -24,11 +24,6 @@ std::string JoinAliases(const std::vector<std::string>& aliases) {
   return text.empty() ? "-" : text;
 }
 
-std::string Day(int64_t ms) {
-  std::string stamp = FormatTimestampMs(ms);
-  return stamp.substr(0, 10) + " " + stamp.substr(11, 8);
-}
-
 // The hash dvc.lock records for project-relative `path` as some stage's output.
 Result<std::string> OutputHash(const Project& project, const std::string& path) {
   ASSIGN_OR_RETURN(Workspace workspace, Workspace::Load(project));
@@ -155,7 +150,8 @@ class ModelCommand : public Command {
       json.push_back(std::move(item));
       rows.push_back({model, fmt::format("v{}", latest.version),
                       latest.experiment_tag.empty() ? "-" : latest.experiment_tag,
-                      Day(latest.created_at_ms), alias_text.empty() ? "-" : alias_text});
+                      FormatTimestampShort(latest.created_at_ms),
+                      alias_text.empty() ? "-" : alias_text});
     }
     if (json_) {
       console.Out(json.dump(2));
@@ -175,7 +171,7 @@ class ModelCommand : public Command {
       json.push_back(ModelVersionToJson(version));
       rows.push_back({fmt::format("v{}", version.version),
                       version.experiment_tag.empty() ? "-" : version.experiment_tag,
-                      Day(version.created_at_ms), version.md5.substr(0, 12),
+                      FormatTimestampShort(version.created_at_ms), version.md5.substr(0, 12),
                       JoinAliases(version.aliases)});
     }
     console.Out(
@@ -200,14 +196,16 @@ class ModelCommand : public Command {
         "Hash:        {}\nSpec:        {}\nCreated:     {} by {}\n",
         version.model, version.version, JoinAliases(version.aliases),
         version.experiment_tag.empty() ? "-" : version.experiment_tag, version.path, version.md5,
-        version.spec_path.empty() ? "-" : version.spec_path, Day(version.created_at_ms),
+        version.spec_path.empty() ? "-" : version.spec_path,
+        FormatTimestampShort(version.created_at_ms),
         version.created_by.empty() ? "-" : version.created_by);
     if (!version.description.empty())
       text += fmt::format("Description: {}\n", version.description);
     if (!history.empty()) {
       std::vector<TableRow> rows;
+      rows.reserve(history.size());
       for (const AliasEvent& event : history) {
-        rows.push_back({Day(event.at_ms), event.alias,
+        rows.push_back({FormatTimestampShort(event.at_ms), event.alias,
                         event.previous_version ? fmt::format("v{}", event.previous_version) : "-",
                         event.version ? fmt::format("v{}", event.version) : "(removed)",
                         event.actor, event.reason.empty() ? "-" : event.reason});

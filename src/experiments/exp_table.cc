@@ -31,8 +31,10 @@ std::vector<ValueColumn> CollectColumns(const std::vector<ExperimentRecord>& exp
   std::map<std::string, int> key_files;
   for (const ExperimentRecord& record : experiments) {
     const Json& section = metric ? record.metrics : record.params;
-    for (const auto& [file, values] : section.items()) {
-      for (const auto& [key, value] : values.items()) {
+    for (const auto& file_item : section.items()) {
+      const std::string& file = file_item.key();
+      for (const auto& value_item : file_item.value().items()) {
+        const std::string& key = value_item.key();
         bool seen = std::any_of(columns.begin(), columns.end(), [&](const ValueColumn& c) {
           return c.file == file && c.key == key;
         });
@@ -110,6 +112,7 @@ Result<ExpTable> BuildExpTable(const std::vector<ExperimentRecord>& experiments,
     });
     if (sort_column == columns.end()) {
       std::vector<std::string> titles;
+      titles.reserve(columns.size());
       for (const ValueColumn& column : columns)
         titles.push_back(column.title);
       return Error(Code::kInvalid, "--sort-by: no metric or param column '{}'{}", options.sort_by,
@@ -123,7 +126,9 @@ Result<ExpTable> BuildExpTable(const std::vector<ExperimentRecord>& experiments,
       return options.ascending ? LessValue(*va, *vb) : LessValue(*vb, *va);
     });
   }
-  for (const auto& [pattern, keep] : {std::pair{&options.keep, true}, {&options.drop, false}}) {
+  for (const auto& filter : {std::pair{&options.keep, true}, {&options.drop, false}}) {
+    const std::string* pattern = filter.first;
+    const bool keep = filter.second;
     if (pattern->empty())
       continue;
     std::regex regex;
@@ -145,9 +150,8 @@ Result<ExpTable> BuildExpTable(const std::vector<ExperimentRecord>& experiments,
     table.header.push_back(column.title);
   for (size_t index : table.order) {
     const ExperimentRecord& record = experiments[index];
-    std::string created = FormatTimestampMs(record.started_at_ms);
-    created = created.substr(0, 10) + " " + created.substr(11, 8);  // "YYYY-MM-DD HH:MM:SS"
-    std::vector<std::string> row = {record.tag + (record.dirty ? "*" : ""), created,
+    std::vector<std::string> row = {record.tag + (record.dirty ? "*" : ""),
+                                    FormatTimestampShort(record.started_at_ms),
                                     std::string(ExperimentStatusName(record.status))};
     for (const ValueColumn& column : columns)
       row.push_back(Cell(record, column, options.precision));

@@ -95,6 +95,7 @@ Result<ModelVersion> ResolveModelRef(RegistryStore& store, const ModelRef& ref) 
   }
   if (experiments.size() > 1) {
     std::vector<std::string> tags;
+    tags.reserve(experiments.size());
     for (const ExperimentRecord& experiment : experiments)
       tags.push_back(experiment.tag);
     std::sort(tags.begin(), tags.end());
@@ -105,6 +106,16 @@ Result<ModelVersion> ResolveModelRef(RegistryStore& store, const ModelRef& ref) 
   for (const ModelVersion& version : versions) {
     if (version.experiment_id == experiment.id)
       return version;
+  }
+  // A run that left the model as it was (only evaluation reran) registers no
+  // version; the model it used is the version holding the same content.
+  for (const LineageEntry& entry : experiment.lineage) {
+    if (entry.role != "out")
+      continue;
+    for (const ModelVersion& version : versions) {
+      if (version.path == entry.path && version.md5 == entry.md5)
+        return version;
+    }
   }
   return Error(Code::kNotFound, "{}: experiment '{}' produced no version of model '{}'", context,
                experiment.tag, ref.model);

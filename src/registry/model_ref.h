@@ -6,7 +6,9 @@
 // Resolution order for `NAME@WORD` when WORD is neither a number nor
 // "latest": an alias of NAME first, then an experiment whose tag is WORD,
 // then experiments whose commit starts with WORD (RegistryStore::
-// FindExperiments). Aliases cannot be all digits or "latest"
+// FindExperiments). An experiment that registered no version of NAME (its
+// run left the model unchanged) names the version whose path and hash its
+// lineage records as an output. Aliases cannot be all digits or "latest"
 // (ValidateRegistryName), so those two forms are never ambiguous.
 //
 // Thread safety: ParseModelRef is a pure function; ResolveModelRef uses the

@@ -132,6 +132,25 @@ TEST_F(ModelRefResolveTest, ErrorsNameTheReference) {
   EXPECT_TRUE(Contains(Resolve("classifier@"), "invalid: model reference 'classifier@'"));
 }
 
+TEST_F(ModelRefResolveTest, AnExperimentThatKeptTheModelNamesTheVersionWithItsContent) {
+  // "eval-only" reran evaluation: it registered nothing, and its lineage
+  // records the model output with version 1's content.
+  ExperimentRecord record;
+  record.tag = "eval-only";
+  record.lineage = {{.stage = "train", .role = "out", .path = "model", .md5 = "a1b2c3d"},
+                    {.stage = "evaluate", .role = "dep", .path = "model", .md5 = "v3"}};
+  ASSERT_TRUE(store_->AddExperiment(record, {}).ok());
+  ASSERT_TRUE(
+      store_->RegisterModelVersion({.model = "classifier", .path = "model", .md5 = "a1b2c3d"})
+          .ok());
+  EXPECT_EQ(Resolve("classifier@eval-only"), "classifier@4");
+  // Only outputs count, and only with the same path.
+  record.tag = "dep-only";
+  record.lineage = {{.stage = "evaluate", .role = "dep", .path = "model", .md5 = "a1b2c3d"}};
+  ASSERT_TRUE(store_->AddExperiment(record, {}).ok());
+  EXPECT_TRUE(Contains(Resolve("classifier@dep-only"), "produced no version"));
+}
+
 TEST_F(ModelRefResolveTest, ARemovedExperimentNoLongerResolves) {
   Result<std::vector<ExperimentRecord>> found = store_->FindExperiments("baseline");
   ASSERT_TRUE(found.ok());

@@ -131,6 +131,7 @@ Result<std::string> PostgresStore::ChooseTag(const ExperimentRecord& record) {
                                        "(tag > $1 || '.' AND tag < $1 || '/')",
                                        {tag}));
   std::vector<std::pair<std::string, int64_t>> taken;
+  taken.reserve(static_cast<size_t>(rows.rows()));
   for (int i = 0; i < rows.rows(); ++i)
     taken.emplace_back(rows.Text(i, 0), rows.Int(i, 1));
   return PickTag(record, taken, where_);

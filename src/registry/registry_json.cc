@@ -18,6 +18,12 @@ std::string FormatTimestampMs(int64_t unix_ms) {
                      utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
 }
 
+std::string FormatTimestampShort(int64_t unix_ms) {
+  std::string stamp = FormatTimestampMs(unix_ms);
+  stamp[10] = ' ';
+  return stamp.substr(0, 19);
+}
+
 namespace {
 
 Json OrNull(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }

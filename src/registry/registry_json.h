@@ -13,6 +13,8 @@ namespace conveyor {
 
 // "2026-11-27T03:40:55.123Z" (UTC, milliseconds).
 std::string FormatTimestampMs(int64_t unix_ms);
+// "2026-11-27 03:40:55" (UTC, seconds): the form tables show.
+std::string FormatTimestampShort(int64_t unix_ms);
 
 // {"id", "tag", "name"?, "commit", "branch", "author", "dirty", "status",
 //  "created_at", "started_at", "finished_at", "duration_seconds", "params",

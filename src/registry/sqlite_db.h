@@ -97,7 +97,7 @@ class SqliteDb {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteDb(std::string path, Options options) : path_(std::move(path)), options_(options) {}
+  SqliteDb(std::string path, const Options& options) : path_(std::move(path)), options_(options) {}
 
   // Constant after Open().
   std::string path_;

@@ -152,7 +152,7 @@ TEST_P(StoreConformanceTest, ListExperimentsOrdersAndPages) {
   ASSERT_NE(db.store, nullptr);
   for (const std::string& tag : std::vector<std::string>{"e1", "e2", "e3", "e4", "e5"})
     db.Add(Experiment(tag));
-  auto list = [&](ExperimentQuery query) {
+  auto list = [&](const ExperimentQuery& query) {
     Result<std::vector<ExperimentRecord>> listed = db.store->ListExperiments(query);
     EXPECT_TRUE(listed.ok()) << listed.status().ToString();
     return listed.ok() ? Tags(*listed) : std::vector<std::string>{"<error>"};

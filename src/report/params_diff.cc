@@ -47,7 +47,7 @@ Json SelectLeaves(const Json& tree, const std::optional<std::vector<std::string>
     if (value->is_object() && !value->empty()) {
       const Json flat = FlattenParams(*value);  // kept alive for the loop
       for (const auto& [sub, leaf] : flat.items())
-        out[key + "." + sub] = leaf;
+        out[std::string(key).append(".").append(sub)] = leaf;
     } else {
       out[key] = *value;
     }
