@@ -1,0 +1,472 @@
+#include "serving/http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <cctype>
+
+#include "serving/http_target.h"
+
+namespace conveyor::serving {
+
+namespace {
+
+constexpr size_t kReadChunk = 4096;
+constexpr std::string_view kNotRouted = "-";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
+
+bool SaneRequestId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+}  // namespace
+
+std::string ServerCore::NewRequestId() {
+  return fmt::format("{}-{:x}", id_prefix_, next_id_.fetch_add(1, std::memory_order_relaxed));
+}
+
+void ServerCore::Report(const RequestRecord& record) {
+  for (RequestObserver* observer : observers_) {
+    try {
+      observer->OnRequest(record);
+    } catch (const std::exception& e) {
+      LogError(fmt::format("http server: request observer threw: {}", e.what()));
+    }
+  }
+}
+
+void ServerCore::LogError(std::string_view line) const { options_.error_log(line); }
+
+void ServerCore::Register(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mu_);
+  sessions_[session.get()] = session;
+}
+
+void ServerCore::Unregister(Session* session) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(session);
+  sessions_changed_.notify_all();
+}
+
+size_t ServerCore::open_connections() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+std::vector<std::shared_ptr<Session>> ServerCore::LiveSessions() const {
+  std::vector<std::shared_ptr<Session>> live;
+  std::lock_guard lock(mu_);
+  for (const auto& [key, weak] : sessions_) {
+    if (auto session = weak.lock()) {
+      live.push_back(std::move(session));
+    }
+  }
+  // Released outside the lock by the caller: a last reference dropped here
+  // would run ~Session, which takes mu_.
+  return live;
+}
+
+bool ServerCore::WaitForNoSessions(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return sessions_changed_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
+}
+
+Session::~Session() { core_.Unregister(this); }
+
+void Session::Run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->StartRead(); });
+}
+
+void Session::OnServerStop() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->DoServerStop(); });
+}
+
+void Session::ForceClose() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->HardClose(); });
+}
+
+void Session::StartRead() {
+  if (closed_ || read_done_ || reading_) {
+    return;
+  }
+  if (core_.stopping()) {
+    read_done_ = true;
+    MaybeFinish();
+    return;
+  }
+  if (queue_.size() >= core_.options().pipeline_limit) {
+    return;  // OnWrite resumes reading
+  }
+  if (buffer_.size() > 0) {
+    ReadHeader();
+    return;
+  }
+  // Wait for the first byte of the next request: the idle timeout between
+  // keep-alive requests, the header timeout on a fresh connection.
+  reading_ = true;
+  stream_.expires_after(first_request_ ? core_.options().header_timeout
+                                       : core_.options().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->OnFirstBytes(ec, bytes);
+                          });
+}
+
+void Session::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  reading_ = false;
+  if (closed_) {
+    AfterCloseRead(ec);
+    return;
+  }
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  buffer_.commit(bytes);
+  ReadHeader();
+}
+
+void Session::ReadHeader() {
+  reading_ = true;
+  first_request_ = false;
+  request_bytes_ = 0;
+  start_ = std::chrono::steady_clock::now();
+  wall_start_ = std::chrono::system_clock::now();
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(core_.options().header_limit));
+  parser_->body_limit(core_.options().body_limit);
+  stream_.expires_after(core_.options().header_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->OnHeader(ec, bytes);
+                          });
+}
+
+bool Session::ReadSucceeded(beast::error_code ec, size_t bytes) {
+  reading_ = false;
+  request_bytes_ += bytes;
+  if (closed_) {
+    AfterCloseRead(ec);
+    return false;
+  }
+  if (ec) {
+    OnReadError(ec);
+    return false;
+  }
+  return true;
+}
+
+void Session::OnHeader(beast::error_code ec, size_t bytes) {
+  if (!ReadSucceeded(ec, bytes))
+    return;
+  if (parser_->is_done()) {
+    OnRequest();
+    return;
+  }
+  in_body_ = true;
+  const auto& header = parser_->get();
+  if (!writing_ && queue_.empty() && beast::iequals(header[http::field::expect], "100-continue")) {
+    // Without this, curl waits a second before sending a large body.
+    writing_ = true;
+    stream_.expires_after(core_.options().write_timeout);
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code write_ec, size_t /*n*/) {
+                       self->writing_ = false;
+                       if (write_ec || self->closed_) {
+                         self->HardClose();
+                         return;
+                       }
+                       self->ReadBody();
+                     });
+    return;
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  reading_ = true;
+  stream_.expires_after(core_.options().body_timeout);
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t bytes) { self->OnBody(ec, bytes); });
+}
+
+void Session::OnBody(beast::error_code ec, size_t bytes) {
+  in_body_ = false;
+  if (!ReadSucceeded(ec, bytes))
+    return;
+  OnRequest();
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  in_body_ = false;
+  if (ec == http::error::body_limit) {
+    RespondEarly(
+        413, "payload_too_large",
+        fmt::format("the request body exceeds the limit of {} bytes", core_.options().body_limit));
+  } else if (ec == http::error::header_limit) {
+    RespondEarly(431, "header_too_large",
+                 fmt::format("the request header exceeds the limit of {} bytes",
+                             core_.options().header_limit));
+  } else if (ec == http::error::end_of_stream || ec == net::error::eof) {
+    // The client closed its side between requests: answer what is queued.
+    read_done_ = true;
+    MaybeFinish();
+  } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+             ec != http::error::partial_message) {
+    RespondEarly(400, "bad_request", fmt::format("malformed request: {}", ec.message()));
+  } else {
+    // Timeouts (the stream has closed the socket), resets, half a request.
+    HardClose();
+  }
+}
+
+void Session::RespondEarly(int status, std::string_view code, std::string_view message) {
+  read_done_ = true;
+  if (!parser_) {
+    HardClose();
+    return;
+  }
+  Pending pending;
+  pending.route = kNotRouted;
+  pending.request_bytes = request_bytes_;
+  pending.start = start_;
+  pending.wall_start = wall_start_;
+  const auto& header = parser_->get();
+  if (parser_->got_some() && !header.target().empty()) {
+    HttpRequest probe;
+    probe.method = std::string(header.method_string());
+    probe.target = std::string(header.target());
+    Result<ParsedTarget> target = ParseTarget(probe.target);
+    if (target.ok()) {
+      probe.path = target->path;
+      pending.route = core_.router().Route(probe).pattern;
+      pending.path = std::move(probe.path);
+    }
+    pending.method = std::move(probe.method);
+  }
+  pending.request_id = RequestIdFrom(header);
+  Enqueue(JsonError(status, code, message), std::move(pending), /*keep_alive=*/false,
+          /*head=*/false, 11);
+}
+
+std::string Session::RequestIdFrom(
+    const http::request_parser<http::string_body>::value_type& message) {
+  auto it = message.find("x-request-id");
+  if (it != message.end() && SaneRequestId(View(it->value()))) {
+    return std::string(it->value());
+  }
+  return core_.NewRequestId();
+}
+
+void Session::OnRequest() {
+  http::request<http::string_body> message = parser_->release();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string& value = request.headers[Lower(View(field.name_string()))];
+    value += value.empty() ? std::string(field.value()) : ", " + std::string(field.value());
+  }
+  request.request_id = RequestIdFrom(message);
+  request.remote = remote_;
+  request.body = std::move(message.body());
+
+  Pending pending;
+  pending.route = kNotRouted;
+  HttpResponse response;
+  Result<ParsedTarget> target = ParseTarget(request.target);
+  if (!target.ok()) {
+    response = JsonError(400, "bad_request", target.status().message());
+  } else {
+    request.path = std::move(target->path);
+    request.query = std::move(target->query);
+    RouteMatch match = core_.router().Route(request);
+    pending.route = match.pattern;
+    if (match.handler == nullptr) {
+      response = std::move(match.error);
+    } else {
+      try {
+        response = (*match.handler)(request);
+      } catch (const std::exception& e) {
+        core_.LogError(fmt::format("request {}: {} {} (route {}): handler threw: {}",
+                                   request.request_id, request.method, request.path, match.pattern,
+                                   e.what()));
+        response = JsonError(500, "internal",
+                             fmt::format("internal error (request id {})", request.request_id));
+      } catch (...) {
+        core_.LogError(fmt::format("request {}: {} {} (route {}): handler threw",
+                                   request.request_id, request.method, request.path,
+                                   match.pattern));
+        response = JsonError(500, "internal",
+                             fmt::format("internal error (request id {})", request.request_id));
+      }
+    }
+  }
+  // Decided after the handler: a Stop() meanwhile closes the connection.
+  bool keep_alive = message.keep_alive() && !core_.stopping();
+  if (!keep_alive) {
+    read_done_ = true;
+  }
+  pending.method = request.method;
+  pending.path = request.path;
+  pending.request_id = request.request_id;
+  pending.request_bytes = request_bytes_;
+  pending.start = start_;
+  pending.wall_start = wall_start_;
+  Enqueue(std::move(response), std::move(pending), keep_alive, request.method == "HEAD",
+          message.version());
+  StartRead();
+}
+
+void Session::Enqueue(HttpResponse response, Pending pending, bool keep_alive, bool head,
+                      unsigned version) {
+  if (response.status < 200 || response.status > 599) {
+    core_.LogError(fmt::format("request {}: handler returned status {}; sending 500",
+                               pending.request_id, response.status));
+    response = JsonError(500, "internal", "the handler returned an invalid status");
+  }
+  auto& out = pending.response;
+  out.version(version);
+  out.result(static_cast<unsigned>(response.status));
+  out.set(http::field::server, core_.options().server_name);
+  out.set("X-Request-Id", pending.request_id);
+  for (auto& [name, value] : response.headers) {
+    out.insert(name, value);
+  }
+  bool no_body = response.status == 204 || response.status == 304;
+  if (!no_body) {
+    out.set(http::field::content_type, response.content_type);
+    if (head) {
+      out.content_length(response.body.size());
+    } else {
+      out.body() = std::move(response.body);
+      out.prepare_payload();
+    }
+  }
+  out.keep_alive(keep_alive);
+  queue_.push_back(std::move(pending));
+  if (!writing_) {
+    DoWrite();
+  }
+}
+
+void Session::DoWrite() {
+  writing_ = true;
+  stream_.expires_after(core_.options().write_timeout);
+  http::async_write(stream_, queue_.front().response,
+                    [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                      self->OnWrite(ec, bytes);
+                    });
+}
+
+void Session::OnWrite(beast::error_code ec, size_t bytes) {
+  writing_ = false;
+  Pending done = std::move(queue_.front());
+  queue_.pop_front();
+  RequestRecord record;
+  record.route = done.route;
+  record.method = done.method;
+  record.path = done.path;
+  record.status = static_cast<int>(done.response.result_int());
+  record.request_bytes = done.request_bytes;
+  record.response_bytes = bytes;
+  record.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - done.start);
+  record.start = done.wall_start;
+  record.request_id = done.request_id;
+  record.remote = remote_;
+  core_.Report(record);
+  if (ec) {
+    HardClose();
+    return;
+  }
+  if (done.response.need_eof()) {
+    queue_.clear();
+    read_done_ = true;
+    Close();
+    return;
+  }
+  if (closed_) {
+    return;
+  }
+  if (!queue_.empty()) {
+    DoWrite();
+  }
+  StartRead();
+  MaybeFinish();
+}
+
+void Session::DoServerStop() {
+  if (closed_) {
+    return;
+  }
+  read_done_ = true;
+  if (in_body_) {
+    return;  // the request is in flight: read, answer, then close
+  }
+  if (reading_) {
+    // Idle or mid-header: end the pending read (it sees end of stream)
+    // without disturbing a response being written.
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_receive, ignored);
+    return;
+  }
+  MaybeFinish();
+}
+
+void Session::MaybeFinish() {
+  if (read_done_ && !reading_ && !writing_ && queue_.empty()) {
+    Close();
+  }
+}
+
+void Session::Close() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (!reading_) {
+    Linger();
+  }
+}
+
+void Session::Linger() {
+  reading_ = true;
+  buffer_.clear();
+  stream_.expires_after(kLingerTimeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->reading_ = false;
+                            self->lingered_ += bytes;
+                            self->AfterCloseRead(ec);
+                          });
+}
+
+void Session::AfterCloseRead(beast::error_code ec) {
+  if (ec || lingered_ > kLingerBytes) {
+    HardClose();
+  } else {
+    Linger();
+  }
+}
+
+void Session::HardClose() {
+  closed_ = true;
+  stream_.close();
+}
+
+}  // namespace conveyor::serving

@@ -1,0 +1,159 @@
+// Internal to the HTTP server (http_server.cc): the state shared by the
+// listener and the connections, and one connection's session. Includes
+// Boost.Beast, so nothing outside src/serving/http_*.cc includes it.
+//
+// A Session follows Beast's advanced server example: it reads requests with
+// a header timeout, a body timeout and a body limit, answers each through the
+// Router on its strand, and keeps up to `pipeline_limit` responses queued
+// while it reads the next request. Between requests it waits up to
+// `idle_timeout` for the first byte of the next one. Closing is graceful (the
+// send side is shut, unread input is drained for a short while) so that a
+// client still sending gets the error response rather than a reset.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "serving/http_server.h"
+
+namespace conveyor::serving {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = boost::asio::ip::tcp;
+
+// Unread input drained after a response with Connection: close, at most.
+inline constexpr size_t kLingerBytes = 1 << 20;
+inline constexpr std::chrono::seconds kLingerTimeout{2};
+
+class Session;
+
+// What sessions need from the server. Thread-safe.
+class ServerCore {
+ public:
+  ServerCore(const Router& router, std::vector<RequestObserver*> observers)
+      : router_(router), observers_(std::move(observers)) {}
+  virtual ~ServerCore() = default;
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
+
+  const Router& router() const { return router_; }
+  // Constant once the server runs.
+  const HttpServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+
+  // "<prefix>-<counter>", unique within this server.
+  std::string NewRequestId();
+  // Calls every observer; an observer that throws is logged, not fatal.
+  void Report(const RequestRecord& record);
+  void LogError(std::string_view line) const;
+
+  void Register(const std::shared_ptr<Session>& session);
+  void Unregister(Session* session);
+  size_t open_connections() const;
+
+ protected:
+  void BeginStopping() { stopping_.store(true, std::memory_order_release); }
+  std::vector<std::shared_ptr<Session>> LiveSessions() const;
+  // True when no session is left by `deadline`.
+  bool WaitForNoSessions(std::chrono::steady_clock::time_point deadline);
+
+  // Set by Start before any session exists.
+  HttpServerOptions options_;
+  std::string id_prefix_;
+
+ private:
+  const Router& router_;
+  const std::vector<RequestObserver*> observers_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> next_id_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable sessions_changed_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, ServerCore& core, std::string remote)
+      : stream_(std::move(socket)), core_(core), remote_(std::move(remote)) {}
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Each of these hops onto the session's strand; callable from any thread.
+  void Run();
+  // Graceful: finish the request being read or handled, then close.
+  void OnServerStop();
+  void ForceClose();
+
+ private:
+  // A response waiting to be written, with what the observer will be told.
+  struct Pending {
+    http::response<http::string_body> response;
+    std::string_view route;
+    std::string method;
+    std::string path;
+    std::string request_id;
+    uint64_t request_bytes = 0;
+    std::chrono::steady_clock::time_point start;
+    std::chrono::system_clock::time_point wall_start;
+  };
+
+  void StartRead();
+  void OnFirstBytes(beast::error_code ec, size_t bytes);
+  void ReadHeader();
+  // Common to every completed read: counts the bytes, and handles a closed
+  // session or a read error; true when the caller should go on.
+  bool ReadSucceeded(beast::error_code ec, size_t bytes);
+  void OnHeader(beast::error_code ec, size_t bytes);
+  void ReadBody();
+  void OnBody(beast::error_code ec, size_t bytes);
+  void OnReadError(beast::error_code ec);
+  void OnRequest();
+  // Answers a request that could not be read whole (413, 431, 400), then closes.
+  void RespondEarly(int status, std::string_view code, std::string_view message);
+  void Enqueue(HttpResponse response, Pending pending, bool keep_alive, bool head,
+               unsigned version);
+  void DoWrite();
+  void OnWrite(beast::error_code ec, size_t bytes);
+  void DoServerStop();
+  void MaybeFinish();
+  void Close();  // graceful: shut the send side, drain input, then HardClose
+  void Linger();
+  void AfterCloseRead(beast::error_code ec);
+  void HardClose();
+  std::string RequestIdFrom(const http::request_parser<http::string_body>::value_type& message);
+
+  // All state below is touched only on the session's strand.
+  beast::tcp_stream stream_;
+  ServerCore& core_;
+  const std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<Pending> queue_;  // front() is being written when writing_
+  bool reading_ = false;       // a read is outstanding
+  bool in_body_ = false;       // the header is in, the body is being read
+  bool writing_ = false;       // a write is outstanding
+  bool read_done_ = false;     // read no further requests
+  bool closed_ = false;        // Close() or HardClose() has begun
+  bool first_request_ = true;
+  uint64_t request_bytes_ = 0;
+  uint64_t lingered_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::system_clock::time_point wall_start_;
+};
+
+}  // namespace conveyor::serving

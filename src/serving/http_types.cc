@@ -1,0 +1,50 @@
+#include "serving/http_types.h"
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+namespace conveyor::serving {
+
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string HttpRequest::Header(std::string_view name) const {
+  // Keys are stored lower-cased; the scan keeps `name` case-insensitive
+  // without allocating (requests carry a handful of headers).
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) {
+      return value;
+    }
+  }
+  return "";
+}
+
+HttpResponse JsonError(int status, std::string_view code, std::string_view message) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  // Messages may quote client input (a path, a header): invalid UTF-8 is
+  // replaced rather than thrown on.
+  return JsonResponse(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
+}
+
+HttpResponse JsonResponse(std::string body, int status) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+}  // namespace conveyor::serving
