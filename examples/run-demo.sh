@@ -41,6 +41,26 @@ run "$conveyor" model list
 
 step "Plots: DVC's templates drawn to PNG and SVG"
 run "$conveyor" plots show -o dvc_plots
+step "Serve it: conveyor serve, then one prediction over HTTP"
+printf '$ %s serve --port 0 &\n' "$conveyor"
+"$conveyor" serve --port 0 --threads 2 2>serve.log &
+server=$!
+trap 'kill -TERM $server 2>/dev/null || true' EXIT
+url=
+for _ in $(seq 100); do  # up to 10 s
+  url=$(sed -n 's|.* on \(http://[0-9.:]*\) .*|\1|p' serve.log | head -1)
+  [ -n "$url" ] && curl -sf -o /dev/null "$url/readyz" && break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat serve.log >&2; echo "run-demo: the server did not start" >&2; exit 1; }
+run curl -s -F file=@sample-digit.pgm "$url/predict"
+echo
+run curl -s -o /dev/null -w '/get_experiment_metas: HTTP %{http_code}\n' "$url/get_experiment_metas?limit=1"
+kill -TERM $server
+wait $server
+trap - EXIT
+printf 'Server log (one JSON line per request): %s/serve.log\n' "$demo"
+
 printf '\nModel and its serving spec: %s/model/\n' "$demo"
 printf 'Run `make demo` again: nothing changes, nothing retrains. Edit %s/params.yaml\n' "$demo"
 printf '(e.g. train.max_depth) and run `%s repro` there: only train and evaluate rerun.\n' "$conveyor"

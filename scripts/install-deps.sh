@@ -11,7 +11,7 @@ packages=(
   libtomlplusplus-dev libssl-dev libsqlite3-dev libgit2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev libopencv-dev
-  libpq-dev postgresql libcairo2-dev fonts-dejavu-core
+  libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
 )
 
 missing=()

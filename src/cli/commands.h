@@ -19,6 +19,7 @@ std::unique_ptr<Command> MakeMetricsCommand();
 std::unique_ptr<Command> MakeParamsCommand();
 std::unique_ptr<Command> MakeExpCommand();
 std::unique_ptr<Command> MakeModelCommand();
+std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakePlotsCommand();
 
 }  // namespace conveyor::cli

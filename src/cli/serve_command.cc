@@ -1,0 +1,117 @@
+// `conveyor serve`: the model service — the paper's /predict,
+// /get_experiment_metas and /replace_ml_model, plus /healthz and /readyz.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "cache/object_store.h"
+#include "cli/commands.h"
+#include "cli/registry_commands.h"
+#include "common/subprocess.h"
+#include "experiments/registry_location.h"
+#include "serving/access_log.h"
+#include "serving/http_server.h"
+#include "serving/model_loader.h"
+#include "serving/model_manager.h"
+#include "serving/model_service.h"
+
+namespace conveyor::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+class ServeCommand : public Command {
+ public:
+  std::string_view Name() const override { return "serve"; }
+  std::string_view Summary() const override {
+    return "Serve a registered model over HTTP (/predict, /replace_ml_model, ...)";
+  }
+  void Configure(CLI::App& app) override {
+    app.add_option("-m,--model", model_,
+                   "NAME, NAME@ALIAS, NAME@TAG or NAME@VERSION (default: the latest version of "
+                   "the model conveyor.yaml declares)");
+    AddRegistryFlag(app, registry_);
+    app.add_option("--host", options_.address, "Address to listen on")->capture_default_str();
+    app.add_option("-p,--port", options_.port, "TCP port (0: any free port)")
+        ->capture_default_str();
+    app.add_option("--threads", options_.threads, "Request threads (default: one per core)")
+        ->check(CLI::Range(0, 256));
+    app.add_option("--max-body", options_.body_limit, "Largest request body in bytes (413 beyond)")
+        ->capture_default_str();
+    app.add_option("--grace", grace_seconds_,
+                   "Seconds to let in-flight requests finish on SIGTERM/SIGINT")
+        ->capture_default_str();
+    app.footer(
+        "Examples:\n"
+        "  conveyor serve                                the project's model, on 127.0.0.1:8000\n"
+        "  conveyor serve -m digits@production --host 0.0.0.0\n"
+        "  curl -F file=@digit.png localhost:8000/predict\n"
+        "  curl -X POST 'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
+        "\n"
+        "Endpoints: POST /predict (multipart 'file', JSON {\"features\": [...]}, or CSV),\n"
+        "GET /get_experiment_metas?limit=&offset=&order=newest|oldest,\n"
+        "POST /replace_ml_model?tag=TAG (hot swap; the old model serves until the new one\n"
+        "is loaded, checked on its sample input and warm), GET /healthz, GET /readyz.\n"
+        "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
+        "in-flight requests within --grace, exit 0.");
+  }
+
+  Status Run(const GlobalOptions& global, Console& console) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<OpenedRegistry> opened, OpenRegistry(global, registry_));
+    std::string reference = model_;
+    if (reference.empty()) {
+      if (opened->config.models.empty()) {
+        return Error(Code::kUsage,
+                     "no --model given and conveyor.yaml declares no model; name one "
+                     "(see 'conveyor model list')");
+      }
+      reference = opened->config.models.front().name;
+    }
+    std::string model_name = reference.substr(0, reference.find('@'));
+    // The loader and the metas endpoint each get their own store (one per
+    // user, as RegistryStore asks).
+    ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> metas_store,
+                     OpenProjectRegistry(opened->project, opened->config, registry_));
+    serving::RegistryModelLoader loader(*opened->store, ObjectStore(opened->project.cache_dir()),
+                                        opened->project.root() / ".conveyor" / "serving");
+    serving::ModelManager manager(loader);
+    ASSIGN_OR_RETURN(serving::SwapReport loaded, manager.Replace(reference));
+    console.Note(fmt::format(
+        "Loaded {} in {:.3f} s", loaded.new_model.ToString(),
+        static_cast<double>((loaded.load_time + loaded.check_time + loaded.warm_time).count()) /
+            1e6));
+
+    serving::ModelService service(manager, *metas_store, model_name);
+    serving::Router router;
+    RETURN_IF_ERROR(service.AddRoutes(router));
+    serving::AccessLog access_log(std::cerr);
+    serving::HttpServer server(router, {&access_log});
+    InstallInterruptHandlers();
+    RETURN_IF_ERROR(server.Start(options_));
+    console.Note(
+        fmt::format("Serving {} on http://{}:{} (POST /predict, GET "
+                    "/get_experiment_metas, POST /replace_ml_model, /healthz, /readyz)",
+                    loaded.new_model.ToString(), options_.address, server.port()));
+    while (InterruptSignal() == 0)
+      std::this_thread::sleep_for(50ms);
+    console.Note("Shutting down: finishing requests in flight");
+    server.Stop(std::chrono::milliseconds(static_cast<int64_t>(grace_seconds_ * 1000)));
+    server.Wait();
+    console.Note("Stopped.");
+    return OkStatus();
+  }
+
+ private:
+  std::string model_;
+  std::string registry_;
+  serving::HttpServerOptions options_;
+  double grace_seconds_ = 10;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeServeCommand() { return std::make_unique<ServeCommand>(); }
+
+}  // namespace conveyor::cli
