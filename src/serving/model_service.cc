@@ -66,7 +66,7 @@ int HttpStatusForCode(Code code) {
 }
 
 ModelService::ModelService(ModelManager& manager, RegistryStore& metas_store,
-                           std::string model_name, InputLimits limits)
+                           std::string model_name, const InputLimits& limits)
     : manager_(manager),
       model_name_(std::move(model_name)),
       limits_(limits),

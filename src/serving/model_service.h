@@ -32,7 +32,7 @@ class ModelService {
   // versions of. `manager` and `metas_store` must outlive the service, and
   // `metas_store` must not be used by anyone else.
   ModelService(ModelManager& manager, RegistryStore& metas_store, std::string model_name,
-               InputLimits limits = {});
+               const InputLimits& limits = {});
 
   // Registers the five routes.
   Status AddRoutes(Router& router);
