@@ -8,10 +8,12 @@
 #include "cache/object_store.h"
 #include "cli/commands.h"
 #include "cli/registry_commands.h"
+#include "cli/version.h"
 #include "common/subprocess.h"
 #include "experiments/registry_location.h"
 #include "serving/access_log.h"
 #include "serving/http_server.h"
+#include "serving/kserve_v2.h"
 #include "serving/model_loader.h"
 #include "serving/model_manager.h"
 #include "serving/model_service.h"
@@ -53,7 +55,9 @@ class ServeCommand : public Command {
         "Endpoints: POST /predict (multipart 'file', JSON {\"features\": [...]}, or CSV),\n"
         "GET /get_experiment_metas?limit=&offset=&order=newest|oldest,\n"
         "POST /replace_ml_model?tag=TAG (hot swap; the old model serves until the new one\n"
-        "is loaded, checked on its sample input and warm), GET /healthz, GET /readyz.\n"
+        "is loaded, checked on its sample input and warm), GET /healthz, GET /readyz, and\n"
+        "the Open Inference Protocol (KServe V2): /v2, /v2/health/{live,ready},\n"
+        "/v2/models/NAME[/ready], POST /v2/models/NAME/infer.\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
         "in-flight requests within --grace, exit 0.");
   }
@@ -86,6 +90,8 @@ class ServeCommand : public Command {
     serving::ModelService service(manager, *metas_store, model_name);
     serving::Router router;
     RETURN_IF_ERROR(service.AddRoutes(router));
+    serving::KserveV2 v2(manager, CONVEYOR_VERSION);
+    RETURN_IF_ERROR(v2.AddRoutes(router));
     serving::AccessLog access_log(std::cerr);
     serving::HttpServer server(router, {&access_log});
     InstallInterruptHandlers();

@@ -131,6 +131,19 @@ TEST_F(ServeTest, PredictsReplacesListsAndStopsGracefully) {
   EXPECT_EQ(Curl("-F file=@dvc.yaml " + url_ + "/predict").second, 415);
   EXPECT_EQ(Curl("-F other=@sample.png -F more=@sample.png " + url_ + "/predict").second, 422);
   EXPECT_EQ(Curl(url_ + "/nowhere").second, 404);
+  // The Open Inference Protocol: readiness and a tensor request.
+  EXPECT_EQ(Curl(url_ + "/v2/models/digits/ready").second, 200);
+  Json infer;
+  infer["inputs"] = {{{"name", "pixels"},
+                      {"shape", {1, 400}},
+                      {"datatype", "FP32"},
+                      {"data", std::vector<int>(400, 0)}}};
+  testing::WriteFile(dir_ / "infer.json", infer.dump());
+  auto [inferred, infer_status] =
+      Curl("-H 'Content-Type: application/json' --data-binary @infer.json " + url_ +
+           "/v2/models/digits/infer");
+  ASSERT_EQ(infer_status, 200) << inferred.dump();
+  EXPECT_EQ(inferred["outputs"][0]["shape"][1], 10);
   EXPECT_EQ(Curl("-F file=@sample.png " + url_ + "/predict").second, 200);
 
   EXPECT_EQ(Stop(), "0\n");
