@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/nearest.h"
@@ -472,7 +473,19 @@ Result<std::unique_ptr<RegistryStore>> OpenSqliteStore(const fs::path& path,
                                .busy_timeout_ms = options.busy_timeout_ms};
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
                    SqliteDb::Open(absolute.lexically_normal(), db_options));
-  RETURN_IF_ERROR(MigrateRegistrySchema(*db));
+  // SQLite answers some lock conflicts of a first open (switching a fresh
+  // file to WAL while another connection reads it) with SQLITE_BUSY at once,
+  // without calling the busy handler. Retry those until the timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+  for (;;) {
+    Status migrated = MigrateRegistrySchema(*db);
+    if (migrated.ok())
+      break;
+    if (migrated.code() != Code::kUnavailable || std::chrono::steady_clock::now() >= deadline)
+      return migrated;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::string where = "registry database " + db->path();
   return std::unique_ptr<RegistryStore>(
       std::make_unique<SqliteStore>(std::move(db), std::move(where)));
