@@ -8,18 +8,9 @@ namespace conveyor {
 
 namespace {
 
-bool IsPostgres(std::string_view url) {
-  return url.starts_with("postgresql://") || url.starts_with("postgres://");
-}
-
 // A SQLite location made absolute against the project root.
 std::string AnchorSqlite(const Project& project, std::string_view url) {
-  std::string_view path = url;
-  if (path.starts_with("sqlite://"))
-    path.remove_prefix(9);
-  else if (path.starts_with("sqlite:"))
-    path.remove_prefix(7);
-  std::filesystem::path fs_path(path);
+  std::filesystem::path fs_path(SqlitePathOf(url));
   if (fs_path.is_relative())
     fs_path = project.root() / fs_path;
   return "sqlite:" + fs_path.lexically_normal().string();
@@ -34,7 +25,7 @@ std::string ResolveRegistryUrl(const Project& project, const ConveyorConfig& con
                                            : std::string_view(config.registry);
   if (chosen.empty())
     return "sqlite:" + (project.root() / ".conveyor" / "registry.db").string();
-  return IsPostgres(chosen) ? std::string(chosen) : AnchorSqlite(project, chosen);
+  return IsPostgresUrl(chosen) ? std::string(chosen) : AnchorSqlite(project, chosen);
 }
 
 Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& project,

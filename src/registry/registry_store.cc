@@ -77,19 +77,28 @@ Status ValidateExperimentTag(std::string_view tag) {
                tag, kMaxNameLength);
 }
 
+bool IsPostgresUrl(std::string_view url) {
+  return StartsWith(url, "postgresql://") || StartsWith(url, "postgres://");
+}
+
+std::string_view SqlitePathOf(std::string_view url) {
+  if (StartsWith(url, "sqlite://"))
+    return url.substr(9);  // sqlite:///abs/path and sqlite://rel/path
+  if (StartsWith(url, "sqlite:"))
+    return url.substr(7);
+  return url;
+}
+
 Result<std::unique_ptr<RegistryStore>> OpenRegistryStore(std::string_view url) {
   if (url.empty())
     return Error(Code::kInvalid,
                  "empty registry URL (expected sqlite:PATH, a path, or "
                  "postgresql://...)");
-  if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://"))
+  if (IsPostgresUrl(url))
     return OpenPostgresStore(url);
-  std::string_view path = url;
-  if (StartsWith(url, "sqlite://")) {
-    path = url.substr(9);  // sqlite:///abs/path and sqlite://rel/path
-  } else if (StartsWith(url, "sqlite:")) {
-    path = url.substr(7);
-  } else if (std::string_view scheme = UrlScheme(url); !scheme.empty()) {
+  std::string_view path = SqlitePathOf(url);
+  if (path == url && !UrlScheme(url).empty()) {
+    std::string_view scheme = UrlScheme(url);
     return Error(Code::kInvalid,
                  "registry URL '{}' has unsupported scheme '{}' (expected sqlite: or "
                  "postgresql://)",

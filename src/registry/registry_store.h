@@ -168,6 +168,12 @@ class RegistryStore {
 //   postgresql://… or postgres://… → PostgreSQL (libpq connection URI).
 Result<std::unique_ptr<RegistryStore>> OpenRegistryStore(std::string_view url);
 
+// Whether `url` names a PostgreSQL database (postgresql:// or postgres://).
+bool IsPostgresUrl(std::string_view url);
+// The file a SQLite location names: `url` without its sqlite: or sqlite://
+// prefix (a plain path as it is).
+std::string_view SqlitePathOf(std::string_view url);
+
 // Names of models and aliases: [A-Za-z0-9][A-Za-z0-9._-]{0,127}; when
 // `what` is "alias", also neither all digits (those are version numbers)
 // nor "latest" (NAME@latest). kInvalid naming `what` ("model name",
