@@ -1,5 +1,7 @@
 #include "serving/model_manager.h"
 
+#include "common/memory_trim.h"
+
 namespace conveyor::serving {
 namespace {
 
@@ -59,6 +61,13 @@ Result<SwapReport> ModelManager::Replace(std::string_view ref) {
       }
     }
   } restore{state_, had_model ? State::kReady : State::kEmpty};
+
+  // Loading, checking and warming leave megabytes of freed parse buffers and
+  // backend set-up in this thread's malloc arena; give them back on the way
+  // out, whatever the outcome.
+  struct TrimOnExit {
+    ~TrimOnExit() { TrimFreedMemory(); }
+  } trim;
 
   SwapReport report;
   std::shared_ptr<const ServedModel> old = Current();

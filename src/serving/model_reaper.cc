@@ -4,6 +4,8 @@
 #include <deque>
 #include <mutex>
 
+#include "common/memory_trim.h"
+
 namespace conveyor::serving {
 
 struct ModelReaper::Queue {
@@ -39,6 +41,7 @@ void ModelReaper::Run(const std::shared_ptr<Queue>& queue) {
     ++queue->in_flight;
     lock.unlock();
     delete model;  // NOLINT(cppcoreguidelines-owning-memory): the queue owns it
+    TrimFreedMemory();
     lock.lock();
     --queue->in_flight;
     queue->changed.notify_all();
