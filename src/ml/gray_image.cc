@@ -1,44 +1,15 @@
+// GrayImage helpers. Decoding and PNG encoding live in image_codec.cc (libpng,
+// libjpeg, our own BMP and netpbm parsers); OpenCV is used here only for
+// drawing text, through imgproc.
 #include "ml/gray_image.h"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "common/file_util.h"
+#include "ml/image_codec.h"
 
 namespace conveyor::ml {
-namespace {
-
-GrayImage FromMat(const cv::Mat& gray) {
-  GrayImage image = MakeGrayImage(gray.rows, gray.cols);
-  for (int r = 0; r < gray.rows; ++r) {
-    const auto* row = gray.ptr<uint8_t>(r);
-    std::copy(row, row + gray.cols, image.pixels.begin() + static_cast<ptrdiff_t>(r) * gray.cols);
-  }
-  return image;
-}
-
-Result<GrayImage> ToGray(const cv::Mat& decoded, std::string_view name) {
-  if (decoded.empty()) {
-    return Error(Code::kInvalid, "{}: cannot decode image", name);
-  }
-  cv::Mat gray;
-  if (decoded.channels() == 1) {
-    gray = decoded;
-  } else if (decoded.channels() == 3) {
-    cv::cvtColor(decoded, gray, cv::COLOR_BGR2GRAY);
-  } else {
-    cv::cvtColor(decoded, gray, cv::COLOR_BGRA2GRAY);
-  }
-  if (gray.depth() != CV_8U) {
-    cv::Mat eight;
-    gray.convertTo(eight, CV_8U);
-    gray = eight;
-  }
-  return FromMat(gray);
-}
-
-}  // namespace
 
 GrayImage MakeGrayImage(int rows, int cols, uint8_t value) {
   GrayImage image;
@@ -48,38 +19,25 @@ GrayImage MakeGrayImage(int rows, int cols, uint8_t value) {
   return image;
 }
 
-Result<GrayImage> ReadGrayImage(const std::filesystem::path& path) {
-  try {
-    return ToGray(cv::imread(path.string(), cv::IMREAD_UNCHANGED), path.string());
-  } catch (const cv::Exception& e) {
-    return Error(Code::kInvalid, "{}: cannot decode image: {}", path.string(), e.what());
+Result<GrayImage> ReadGrayImage(const std::filesystem::path& path, int64_t max_pixels) {
+  Result<std::string> bytes = ReadFileToString(path);
+  if (!bytes.ok()) {
+    return bytes.status();
   }
+  return DecodeGrayImage(*bytes, path.string(), max_pixels);
 }
 
-Result<GrayImage> DecodeGrayImage(std::string_view bytes, std::string_view name) {
-  try {
-    std::vector<uint8_t> buffer(bytes.begin(), bytes.end());
-    if (buffer.empty()) {
-      return Error(Code::kInvalid, "{}: cannot decode image", name);
-    }
-    return ToGray(cv::imdecode(buffer, cv::IMREAD_UNCHANGED), name);
-  } catch (const cv::Exception& e) {
-    return Error(Code::kInvalid, "{}: cannot decode image: {}", name, e.what());
+Result<GrayImage> DecodeGrayImage(std::string_view bytes, std::string_view name,
+                                  int64_t max_pixels) {
+  Result<GrayImage> image = DecodeImage(bytes, max_pixels);
+  if (!image.ok()) {
+    return Error(image.status().code(), "{}: cannot decode image: {}", name,
+                 image.status().message());
   }
+  return image;
 }
 
-Result<std::string> EncodePng(const GrayImage& image) {
-  try {
-    cv::Mat mat(image.rows, image.cols, CV_8UC1, const_cast<uint8_t*>(image.pixels.data()));
-    std::vector<uint8_t> out;
-    if (!cv::imencode(".png", mat, out)) {
-      return Error(Code::kInternal, "cannot encode a {}x{} PNG", image.rows, image.cols);
-    }
-    return std::string(out.begin(), out.end());
-  } catch (const cv::Exception& e) {
-    return Error(Code::kInternal, "cannot encode PNG: {}", e.what());
-  }
-}
+Result<std::string> EncodePng(const GrayImage& image) { return EncodeGrayPng(image); }
 
 Status WritePng(const std::filesystem::path& path, const GrayImage& image) {
   ASSIGN_OR_RETURN(std::string png, EncodePng(image));

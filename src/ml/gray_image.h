@@ -1,5 +1,7 @@
-// GrayImage: an 8-bit grayscale raster, and PNG reading/writing through
-// OpenCV kept out of this header.
+// GrayImage: an 8-bit grayscale raster; reading and writing image files
+// (decoding PNG, JPEG, BMP and netpbm, encoding PNG) through ml/image_codec.h,
+// which uses libpng, libjpeg and our own parsers rather than OpenCV's
+// imgcodecs; and drawing with OpenCV imgproc, kept out of this header.
 //
 // Thread safety: GrayImage is a value; the functions have no shared state.
 #pragma once
@@ -30,15 +32,24 @@ struct GrayImage {
 // A rows x cols image filled with `value`.
 GrayImage MakeGrayImage(int rows, int cols, uint8_t value = 0);
 
-// Reads any image file OpenCV decodes and converts it to 8-bit grayscale.
-// Errors: "<path>: cannot decode image" (missing file or unknown format).
-Result<GrayImage> ReadGrayImage(const std::filesystem::path& path);
+// The largest image the decoders allocate for unless told otherwise: 64 Mi
+// pixels (8192 x 8192).
+inline constexpr int64_t kDefaultMaxPixels = int64_t{64} << 20;
 
-// Decodes an in-memory image (PNG, JPEG, ...) to 8-bit grayscale; `name`
-// prefixes errors.
-Result<GrayImage> DecodeGrayImage(std::string_view bytes, std::string_view name);
+// Reads a PNG, JPEG, BMP or netpbm file and converts it to 8-bit grayscale
+// (see ml/image_codec.h for what each format allows).
+// Errors: "<path>: cannot decode image: <why>" (kInvalid), or kIo
+// "cannot read <path>: <reason>" when the file cannot be read.
+Result<GrayImage> ReadGrayImage(const std::filesystem::path& path,
+                                int64_t max_pixels = kDefaultMaxPixels);
 
-// Encodes as PNG bytes.
+// Decodes an in-memory PNG, JPEG, BMP or netpbm image to 8-bit grayscale,
+// refusing one of more than `max_pixels` pixels before allocating for it.
+// Errors: "<name>: cannot decode image: <why>" (kInvalid).
+Result<GrayImage> DecodeGrayImage(std::string_view bytes, std::string_view name,
+                                  int64_t max_pixels = kDefaultMaxPixels);
+
+// Encodes as 8-bit greyscale PNG bytes.
 Result<std::string> EncodePng(const GrayImage& image);
 
 // Writes a PNG file atomically.
