@@ -7,10 +7,13 @@
 // Opset 11 is known to load in OpenCV 4.6 (the digits-cnn example and the
 // test fixture testdata/tiny_classifier.onnx use it).
 //
-// Ownership: the object owns its network.
-// Thread safety: PredictProba may be called from several threads at once;
-// cv::dnn::Net::forward is not reentrant, so calls are serialised by an
-// internal mutex.
+// Ownership: the object owns its networks and a copy of the model file's bytes.
+// Thread safety: PredictProba may be called from several threads at once.
+// cv::dnn::Net::forward is not reentrant (a net keeps its blobs between
+// layers), so each concurrent caller borrows a network of its own from a pool:
+// the pool starts with the one network Load built and grows, from the bytes in
+// memory, to the number of callers that ever ran at the same time (the server's
+// thread count), so no request waits for another's inference.
 #pragma once
 
 #include <filesystem>
@@ -46,12 +49,15 @@ class OnnxClassifier : public Classifier {
 
   int num_classes() const override { return num_classes_; }
 
- private:
-  struct Net;  // cv::dnn::Net and the mutex guarding it
-  OnnxClassifier(std::unique_ptr<Net> net, OnnxInput input, int num_classes);
+  // Networks built so far (the most callers that ran at once, at least 1).
+  size_t networks() const;
 
-  // Constant after construction.
-  std::unique_ptr<Net> net_;
+ private:
+  class Pool;  // the model bytes and the idle cv::dnn::Net objects
+  OnnxClassifier(std::unique_ptr<Pool> pool, OnnxInput input, int num_classes);
+
+  // Constant after construction (the pool synchronises itself).
+  std::unique_ptr<Pool> pool_;
   OnnxInput input_;
   int num_classes_;
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ml/classifier.h"
+#include "ml/concurrent_predict_check.h"
 #include "ml/model_spec.h"
 #include "testing/temp_dir.h"
 
@@ -53,6 +54,18 @@ TEST(OnnxClassifierTest, PredictsTheGraphsProbabilities) {
   auto predicted = (*model)->Predict(m);
   ASSERT_TRUE(predicted.ok());
   EXPECT_EQ(*predicted, (std::vector<int32_t>{0, 1, 2, 2}));
+}
+
+TEST(OnnxClassifierTest, ConcurrentCallersEachGetANetworkAndTheSameAnswers) {
+  auto model = OnnxClassifier::Load(kTiny, {.rows = 2, .cols = 2});
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ((*model)->networks(), 1U);
+  const std::vector<float> values = {1.0F, 0.0F, 0.0F, 0.0F, 0.0F, 0.8F, 0.1F, 0.0F,
+                                     0.0F, 0.0F, 0.9F, 0.7F, 0.3F, 0.2F, 0.3F, 0.4F};
+  ExpectConcurrentPredictionsMatch(**model, {4, 4, values}, 4, 200);
+  // At most one network per caller that ran at the same time.
+  EXPECT_GE((*model)->networks(), 1U);
+  EXPECT_LE((*model)->networks(), 4U);
 }
 
 TEST(OnnxClassifierTest, RejectsAWrongInputWidth) {

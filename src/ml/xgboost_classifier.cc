@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file_util.h"
+#include "ml/backend_threads.h"
 
 namespace conveyor::ml {
 namespace {
@@ -137,6 +138,11 @@ Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::FromBooster(void* 
     return Error(Code::kInvalid,
                  "xgboost: the model is not a multi-class classifier (num_class {})", num_class);
   }
+  if (const int threads = BackendThreads(); threads > 0) {
+    RETURN_IF_ERROR(
+        XgbError(XGBoosterSetParam(booster.handle, "nthread", std::to_string(threads).c_str()),
+                 "setting nthread"));
+  }
   return std::unique_ptr<XgboostClassifier>(new XgboostClassifier(booster.release(), num_class));
 }
 
@@ -173,17 +179,34 @@ Status XgboostClassifier::Save(const std::filesystem::path& path) const {
 }
 
 Result<std::vector<float>> XgboostClassifier::PredictProba(const DenseMatrix& features) const {
-  DMatrix matrix;
-  RETURN_IF_ERROR(MakeDMatrix(features, matrix));
-  bst_ulong len = 0;
-  const float* out = nullptr;
-  RETURN_IF_ERROR(
-      XgbError(XGBoosterPredict(booster_, matrix.get(), 0, 0, 0, &len, &out), "predicting"));
-  if (len != features.rows * static_cast<size_t>(num_class_)) {
-    return Error(Code::kInternal, "xgboost: {} probabilities for {} rows of {} classes", len,
-                 features.rows, num_class_);
+  if (features.values.size() != features.rows * features.cols) {
+    return Error(Code::kInvalid, "feature matrix {}x{} needs {} values, found {}", features.rows,
+                 features.cols, features.rows * features.cols, features.values.size());
   }
-  return std::vector<float>(out, out + len);
+  if (features.rows == 0) {
+    return std::vector<float>{};
+  }
+  // In-place prediction straight from our buffer (numpy's array interface,
+  // version 3, little-endian float32): no DMatrix is built per request.
+  const std::string array = fmt::format(
+      R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "<f4", "version": 3}})",
+      reinterpret_cast<uintptr_t>(features.values.data()), features.rows, features.cols);
+  static constexpr char kConfig[] =
+      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
+      R"( "strict_shape": true, "missing": NaN, "cache_id": 0})";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dims = 0;
+  const float* out = nullptr;
+  RETURN_IF_ERROR(XgbError(
+      XGBoosterPredictFromDense(booster_, array.c_str(), kConfig, nullptr, &shape, &dims, &out),
+      "predicting"));
+  if (dims != 2 || shape[0] != features.rows || shape[1] != static_cast<bst_ulong>(num_class_)) {
+    return Error(Code::kInternal, "xgboost: prediction of {} rows of {} classes has shape {}",
+                 features.rows, num_class_,
+                 dims == 2 ? fmt::format("[{}, {}]", shape[0], shape[1])
+                           : fmt::format("of {} dimensions", dims));
+  }
+  return std::vector<float>(out, out + features.rows * static_cast<size_t>(num_class_));
 }
 
 }  // namespace conveyor::ml

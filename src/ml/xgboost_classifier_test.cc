@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ml/concurrent_predict_check.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor::ml {
@@ -50,6 +51,13 @@ TEST(XgboostClassifierTest, LearnsASeparableProblemAndRoundTrips) {
   auto again = (*loaded)->PredictProba(toy.matrix());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *proba);
+}
+
+TEST(XgboostClassifierTest, ConcurrentPredictionsMatchSequentialOnes) {
+  const Toy toy = MakeToy();
+  auto model = XgboostClassifier::Train(SmallParams(), toy.matrix(), toy.labels);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ExpectConcurrentPredictionsMatch(**model, toy.matrix(), 4, 20);
 }
 
 TEST(XgboostClassifierTest, TrainingIsDeterministic) {
