@@ -53,6 +53,7 @@ for _ in $(seq 100); do  # up to 10 s
   sleep 0.1
 done
 [ -n "$url" ] || { cat serve.log >&2; echo "run-demo: the server did not start" >&2; exit 1; }
+printf 'Swagger UI: %s/docs (the API described at %s/openapi.json)\n' "$url" "$url"
 run curl -s -F file=@sample-digit.pgm "$url/predict"
 echo
 run curl -s -o /dev/null -w '/get_experiment_metas: HTTP %{http_code}\n' "$url/get_experiment_metas?limit=1"

@@ -10,9 +10,30 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libtomlplusplus-dev libssl-dev libsqlite3-dev libgit2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libxgboost-dev libopencv-dev
+  libxgboost-dev libopencv-dev libpng-dev libjpeg62-turbo-dev
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
+  chromium
 )
+# Node.js and npm for web/ (Swagger UI built into `conveyor serve`, the
+# OpenAPI linter, the browser test's driver). Any Node.js >= 20 with npm will
+# do, so Debian's are only installed when there is no npm at all.
+if ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
+# web/node_modules as web/package-lock.json pins it. Idempotent: skipped when
+# the lock file has not changed since the last install (a copy is kept as a
+# stamp). --ignore-scripts: no package needs one, and one would phone home.
+web_deps() {
+  local web
+  web="$(cd "$(dirname "$0")/.." && pwd)/web"
+  if cmp -s "$web/package-lock.json" "$web/node_modules/.conveyor-lock"; then
+    return 0
+  fi
+  echo "install-deps: npm ci in web/"
+  npm ci --prefix "$web" --ignore-scripts --no-audit --no-fund --loglevel=error
+  cp "$web/package-lock.json" "$web/node_modules/.conveyor-lock"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +43,7 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+  web_deps
   exit 0
 fi
 
@@ -34,3 +56,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+web_deps

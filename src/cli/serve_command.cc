@@ -1,5 +1,7 @@
 // `conveyor serve`: the model service — the paper's /predict,
-// /get_experiment_metas and /replace_ml_model, plus /healthz and /readyz.
+// /get_experiment_metas and /replace_ml_model, plus /healthz and /readyz,
+// the KServe V2 routes, and the API's own description (/openapi.json, and
+// Swagger UI at /docs).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
@@ -11,12 +13,15 @@
 #include "cli/version.h"
 #include "common/subprocess.h"
 #include "experiments/registry_location.h"
+#include "ml/backend_threads.h"
 #include "serving/access_log.h"
+#include "serving/api_docs.h"
 #include "serving/http_server.h"
 #include "serving/kserve_v2.h"
 #include "serving/model_loader.h"
 #include "serving/model_manager.h"
 #include "serving/model_service.h"
+#include "serving/openapi.h"
 
 namespace conveyor::cli {
 
@@ -42,27 +47,49 @@ class ServeCommand : public Command {
         ->check(CLI::Range(0, 256));
     app.add_option("--max-body", options_.body_limit, "Largest request body in bytes (413 beyond)")
         ->capture_default_str();
+    app.add_option("--backend-threads", backend_threads_,
+                   "Threads one prediction may use inside the backend (XGBoost OpenMP, OpenCV); "
+                   "0: the library default (all cores). Parallelism comes from --threads")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 256));
+    app.add_option("--batch-size", batch_.max_batch,
+                   "Run up to N concurrent requests as one backend call (1: no batching)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
+    app.add_option("--batch-delay-us", batch_delay_us_,
+                   "With --batch-size > 1: longest a request waits for others to join its batch")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1000000));
     app.add_option("--grace", grace_seconds_,
                    "Seconds to let in-flight requests finish on SIGTERM/SIGINT")
         ->capture_default_str();
+    app.add_flag("--openapi", print_openapi_,
+                 "Print the server's OpenAPI document (JSON) to stdout and exit; loads no model");
     app.footer(
         "Examples:\n"
         "  conveyor serve                                the project's model, on 127.0.0.1:8000\n"
         "  conveyor serve -m digits@production --host 0.0.0.0\n"
         "  curl -F file=@digit.png localhost:8000/predict\n"
         "  curl -X POST 'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
+        "  conveyor serve --openapi >openapi.json       the API description (OpenAPI 3)\n"
         "\n"
         "Endpoints: POST /predict (multipart 'file', JSON {\"features\": [...]}, or CSV),\n"
         "GET /get_experiment_metas?limit=&offset=&order=newest|oldest,\n"
         "POST /replace_ml_model?tag=TAG (hot swap; the old model serves until the new one\n"
         "is loaded, checked on its sample input and warm), GET /healthz, GET /readyz, and\n"
         "the Open Inference Protocol (KServe V2): /v2, /v2/health/{live,ready},\n"
-        "/v2/models/NAME[/ready], POST /v2/models/NAME/infer.\n"
+        "/v2/models/NAME[/ready], POST /v2/models/NAME/infer. The API is described at\n"
+        "GET /openapi.json (OpenAPI 3) and can be tried in a browser at /docs (Swagger UI,\n"
+        "built into the binary).\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
         "in-flight requests within --grace, exit 0.");
   }
 
   Status Run(const GlobalOptions& global, Console& console) override {
+    if (print_openapi_) {
+      console.Out(OpenApiDocument(ModelNameWithoutLoading(global)));
+      return OkStatus();
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<OpenedRegistry> opened, OpenRegistry(global, registry_));
     std::string reference = model_;
     if (reference.empty()) {
@@ -78,8 +105,14 @@ class ServeCommand : public Command {
     // user, as RegistryStore asks).
     ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> metas_store,
                      OpenProjectRegistry(opened->project, opened->config, registry_));
+    ml::SetBackendThreads(backend_threads_);
+    batch_.max_delay = std::chrono::microseconds(batch_delay_us_);
+    // Requests are predicted on the request threads, so no more than that
+    // many can wait in one batch.
+    batch_.max_callers = options_.threads > 0 ? static_cast<size_t>(options_.threads)
+                                              : std::max(1U, std::thread::hardware_concurrency());
     serving::RegistryModelLoader loader(*opened->store, ObjectStore(opened->project.cache_dir()),
-                                        opened->project.root() / ".conveyor" / "serving");
+                                        opened->project.root() / ".conveyor" / "serving", batch_);
     serving::ModelManager manager(loader);
     ASSIGN_OR_RETURN(serving::SwapReport loaded, manager.Replace(reference));
     console.Note(fmt::format(
@@ -92,13 +125,15 @@ class ServeCommand : public Command {
     RETURN_IF_ERROR(service.AddRoutes(router));
     serving::KserveV2 v2(manager, CONVEYOR_VERSION);
     RETURN_IF_ERROR(v2.AddRoutes(router));
+    RETURN_IF_ERROR(serving::AddApiDocsRoutes(router, OpenApiDocument(model_name)));
     serving::AccessLog access_log(std::cerr);
     serving::HttpServer server(router, {&access_log});
     InstallInterruptHandlers();
     RETURN_IF_ERROR(server.Start(options_));
     console.Note(
         fmt::format("Serving {} on http://{}:{} (POST /predict, GET "
-                    "/get_experiment_metas, POST /replace_ml_model, /healthz, /readyz)",
+                    "/get_experiment_metas, POST /replace_ml_model, /healthz, /readyz; "
+                    "API docs at /docs, /openapi.json)",
                     loaded.new_model.ToString(), options_.address, server.port()));
     while (InterruptSignal() == 0)
       std::this_thread::sleep_for(50ms);
@@ -110,8 +145,32 @@ class ServeCommand : public Command {
   }
 
  private:
+  static std::string OpenApiDocument(const std::string& model_name) {
+    return serving::BuildOpenApiSpec({.server_version = CONVEYOR_VERSION, .model_name = model_name})
+        .dump(2);
+  }
+
+  // The model name for --openapi: --model's, else conveyor.yaml's first
+  // model when run in a project, else none (the document then uses a
+  // placeholder); no store is opened and nothing is loaded.
+  std::string ModelNameWithoutLoading(const GlobalOptions& global) const {
+    if (!model_.empty())
+      return model_.substr(0, model_.find('@'));
+    Result<Project> project = Project::Discover(global.cwd);
+    if (!project.ok())
+      return "";
+    Result<ConveyorConfig> config = LoadConveyorConfig(project->root());
+    if (!config.ok() || config->models.empty())
+      return "";
+    return config->models.front().name;
+  }
+
+  bool print_openapi_ = false;
   std::string model_;
   std::string registry_;
+  int backend_threads_ = 1;
+  serving::BatchOptions batch_;
+  int batch_delay_us_ = 1000;
   serving::HttpServerOptions options_;
   double grace_seconds_ = 10;
 };

@@ -53,8 +53,11 @@ Result<fs::path> SpecInModel(const ModelVersion& version) {
 }  // namespace
 
 RegistryModelLoader::RegistryModelLoader(RegistryStore& store, ObjectStore objects,
-                                         fs::path serving_dir)
-    : store_(store), serving_dir_(std::move(serving_dir)), objects_(std::move(objects)) {}
+                                         fs::path serving_dir, BatchOptions batch)
+    : store_(store),
+      serving_dir_(std::move(serving_dir)),
+      batch_(batch),
+      objects_(std::move(objects)) {}
 
 fs::path RegistryModelLoader::ServingPath(std::string_view md5) const {
   return serving_dir_ / std::string(md5);
@@ -126,6 +129,9 @@ Result<std::unique_ptr<ServedModel>> RegistryModelLoader::Load(std::string_view 
       ml::LoadClassifier(*spec, spec_file.parent_path());
   if (!classifier.ok()) {
     return Error(Code::kInvalid, "{}: {}", where, classifier.status().message());
+  }
+  if (batch_.max_batch > 1) {
+    ASSIGN_OR_RETURN(*classifier, BatchingClassifier::Create(std::move(*classifier), batch_));
   }
   ModelIdentity identity{.name = version.model,
                          .version = version.version,

@@ -29,6 +29,7 @@
 #include "cache/object_store.h"
 #include "common/status.h"
 #include "registry/registry_store.h"
+#include "serving/batching_classifier.h"
 #include "serving/served_model.h"
 
 namespace conveyor::serving {
@@ -44,7 +45,10 @@ class RegistryModelLoader : public ModelLoader {
   // `store` must outlive the loader and not be used elsewhere while Load
   // runs. `objects` is the project's cache; `serving_dir` (normally
   // "<project>/.conveyor/serving") is created on first use.
-  RegistryModelLoader(RegistryStore& store, ObjectStore objects, std::filesystem::path serving_dir);
+  // With `batch.max_batch` > 1 every loaded model predicts through a
+  // BatchingClassifier (batching_classifier.h).
+  RegistryModelLoader(RegistryStore& store, ObjectStore objects, std::filesystem::path serving_dir,
+                      BatchOptions batch = {});
 
   Result<std::unique_ptr<ServedModel>> Load(std::string_view ref) override;
 
@@ -58,6 +62,7 @@ class RegistryModelLoader : public ModelLoader {
   // Constant after construction.
   RegistryStore& store_;
   std::filesystem::path serving_dir_;
+  BatchOptions batch_;
 
   std::mutex mu_;  // serialises Load; guards objects_
   ObjectStore objects_;

@@ -92,6 +92,15 @@ Status Router::Add(std::string_view method, std::string_view pattern, std::strin
   return OkStatus();
 }
 
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> routes;
+  routes.reserve(routes_.size());
+  for (const Entry& entry : routes_) {
+    routes.push_back({entry.method, entry.pattern, entry.name});
+  }
+  return routes;
+}
+
 bool Router::Matches(const Entry& entry, const std::vector<std::string>& segments) {
   if (entry.segments.size() != segments.size()) {
     return false;

@@ -43,6 +43,14 @@ struct RouteMatch {
   HttpResponse error;     // meaningful when handler == nullptr
 };
 
+// One registered route as the table lists it (for API documentation and its
+// tests). Views into the router, valid while it lives and is not added to.
+struct RouteInfo {
+  std::string_view method;   // "POST"
+  std::string_view pattern;  // "/v2/models/{name}/infer"
+  std::string_view name;     // "v2_infer"
+};
+
 class Router {
  public:
   // Registers `handler` for `method` (upper case: "GET", "POST", ...) and
@@ -58,6 +66,9 @@ class Router {
   RouteMatch Route(HttpRequest& request) const;
 
   size_t size() const { return routes_.size(); }
+
+  // Every route, in registration order.
+  std::vector<RouteInfo> Routes() const;
 
  private:
   struct Segment {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/cli_runner.h"
+#include "testing/serve_process.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor {
@@ -47,6 +48,18 @@ TEST(DigitsCnnExampleTest, TrainsTheCnnAndEvaluatesItsOnnxExport) {
   auto second = RunConveyor(dir.path(), "repro", env);
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(second.out, "Data and pipelines are up to date.\n");
+
+  // conveyor.yaml declares the model, so the run registered it: serve the
+  // CNN through the ONNX backend and classify the example's sample digit.
+  testing::ServeProcess server(dir.path());
+  server.Start("--threads 2");
+  ASSERT_FALSE(HasFatalFailure());
+  auto [predicted, status] = server.Curl(
+      "-F file=@" + source + "/examples/digits/sample-digit.pgm " + server.url() + "/predict");
+  EXPECT_EQ(status, 200) << predicted.dump();
+  EXPECT_EQ(predicted["label"], "7") << predicted.dump();
+  EXPECT_EQ(predicted["model"]["name"], "digits-cnn");
+  EXPECT_EQ(server.Stop(), "0\n");
 }
 
 }  // namespace

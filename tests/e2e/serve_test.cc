@@ -1,20 +1,16 @@
 // End-to-end: `conveyor serve` on the digits example's trained model, driven
 // by the real curl over loopback: /predict with an uploaded image, hot
 // replacement, experiment metas, errors, and a graceful SIGTERM.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
+#include <optional>
 
 #include "ml/gray_image.h"
 #include "ml/model_spec.h"
 #include "testing/cli_runner.h"
+#include "testing/serve_process.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor {
@@ -27,33 +23,11 @@ using testing::RunConveyor;
 using testing::Shell;
 using testing::ShellQuote;
 
-// A port nothing listens on right now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(Shell(dir_.path(), "cp -r " + ShellQuote(CONVEYOR_SOURCE_DIR) +
-                                     "/examples/digits/. . && git init -q ."),
-              0);
-    env_ = testing::StageProgramsOnPath();
-    ASSERT_EQ(RunConveyor(dir_.path(), "init", env_).exit_code, 0);
-    ASSERT_EQ(Shell(dir_.path(),
-                    "git add -A && git -c user.name=a -c user.email=a@b commit -qm "
-                    "digits"),
-              0);
-    auto repro = RunConveyor(dir_.path(), "repro", env_);
-    ASSERT_EQ(repro.exit_code, 0) << repro.err;
+    testing::TrainDigitsProject(CONVEYOR_SOURCE_DIR, dir_.path(), env_);
+    ASSERT_FALSE(HasFatalFailure());
     // The spec's sample input as an uploadable PNG.
     auto spec = ml::ReadModelSpec(dir_ / "model/model.yaml");
     ASSERT_TRUE(spec.ok()) << spec.status().message();
@@ -62,43 +36,18 @@ class ServeTest : public ::testing::Test {
     for (size_t i = 0; i < image.pixels.size(); ++i)
       image.pixels[i] = static_cast<uint8_t>(spec->sample_input.pixels[i]);
     ASSERT_TRUE(ml::WritePng(dir_ / "sample.png", image).ok());
-    port_ = FreePort();
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
+    server_.emplace(dir_.path());
+    url_ = server_->url();
   }
 
-  // Starts the server in the background; its exit status lands in `rc`.
-  void Start() {
-    std::string command = "(" + ShellQuote(std::getenv("CONVEYOR_BIN")) + " serve --port " +
-                          std::to_string(port_) +
-                          " --threads 2 >serve.out 2>serve.err; echo $? >rc) & echo $! >pid";
-    ASSERT_EQ(Shell(dir_.path(), command), 0);
-    for (int i = 0; i < 200; ++i) {  // up to 20 s
-      if (Shell(dir_.path(), "curl -sf -o /dev/null " + url_ + "/readyz") == 0)
-        return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    FAIL() << "server not ready: " << ReadFile(dir_ / "serve.err");
-  }
-
-  // Sends SIGTERM to `conveyor serve` and waits (bounded) for its exit status.
-  std::string Stop() {
-    Shell(dir_.path(), "pkill -TERM -P $(cat pid) -f 'conveyor serve' || true");
-    for (int i = 0; i < 150 && !fs::exists(dir_ / "rc"); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return fs::exists(dir_ / "rc") ? ReadFile(dir_ / "rc") : "(still running)";
-  }
-
-  // curl's output (body, then the status code on a last line).
-  std::pair<Json, int> Curl(const std::string& args) {
-    Shell(dir_.path(), "curl -s -o body.json -w '%{http_code}' " + args + " >code");
-    Json body = Json::parse(ReadFile(dir_ / "body.json"), nullptr, false);
-    return {body, std::stoi(ReadFile(dir_ / "code"))};
-  }
+  void Start(const std::string& flags = "--threads 2") { server_->Start(flags); }
+  std::string Stop() { return server_->Stop(); }
+  std::pair<Json, int> Curl(const std::string& args) { return server_->Curl(args); }
 
   testing::TempDir dir_;
   std::string env_;
   std::string expected_label_;
-  int port_ = 0;
+  std::optional<testing::ServeProcess> server_;
   std::string url_;
 };
 
@@ -152,9 +101,28 @@ TEST_F(ServeTest, PredictsReplacesListsAndStopsGracefully) {
   EXPECT_NE(log.find("Stopped."), std::string::npos) << log;
 }
 
+TEST_F(ServeTest, BatchesConcurrentRequestsWithoutMixingAnswers) {
+  Start("--threads 8 --batch-size 8 --batch-delay-us 2000 --backend-threads 1");
+  ASSERT_FALSE(HasFatalFailure());
+  // 24 uploads at once, each answer in its own file: all 200 and the sample's
+  // label, whichever batch carried them.
+  ASSERT_EQ(Shell(dir_.path(),
+                  "for i in $(seq 24); do curl -s -o answer.$i -w '%{http_code}\\n' "
+                  "-F file=@sample.png " +
+                      url_ + "/predict >code.$i & done; wait"),
+            0);
+  for (int i = 1; i <= 24; ++i) {
+    const std::string n = std::to_string(i);
+    EXPECT_EQ(ReadFile(dir_ / ("code." + n)), "200\n") << "request " << n;
+    Json answer = Json::parse(ReadFile(dir_ / ("answer." + n)), nullptr, false);
+    EXPECT_EQ(answer["label"], expected_label_) << answer.dump();
+  }
+  EXPECT_EQ(Stop(), "0\n");
+}
+
 TEST_F(ServeTest, AnUnknownModelFailsBeforeListening) {
-  auto serve =
-      RunConveyor(dir_.path(), "serve -m digits@nosuch --port " + std::to_string(port_), env_);
+  auto serve = RunConveyor(
+      dir_.path(), "serve -m digits@nosuch --port " + url_.substr(url_.rfind(':') + 1), env_);
   EXPECT_EQ(serve.exit_code, 1);
   EXPECT_NE(serve.err.find("nosuch"), std::string::npos) << serve.err;
 }

@@ -1,0 +1,102 @@
+// Test helpers for the end-to-end serving tests (header-only; tests run
+// through ctest, which sets CONVEYOR_BIN): the digits example trained in a
+// temporary Git project, and `conveyor serve` started in the background there
+// on a free loopback port, probed with the real curl, and stopped with
+// SIGTERM, its exit status kept.
+#pragma once
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "testing/cli_runner.h"
+#include "testing/temp_dir.h"
+
+namespace conveyor::testing {
+
+// A port nothing listens on right now (the kernel's pick for port 0).
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Copies examples/digits from `source` into `dir`, makes it a Git repository
+// with one commit and trains it with `conveyor repro` (the model becomes
+// digits v1). `env` receives the PATH prefix the stage programs need.
+inline void TrainDigitsProject(const std::filesystem::path& source,
+                               const std::filesystem::path& dir, std::string& env) {
+  ASSERT_EQ(
+      Shell(dir, "cp -r " + ShellQuote(source.string()) + "/examples/digits/. . && git init -q ."),
+      0);
+  env = StageProgramsOnPath();
+  ASSERT_EQ(RunConveyor(dir, "init", env).exit_code, 0);
+  ASSERT_EQ(Shell(dir, "git add -A && git -c user.name=a -c user.email=a@b commit -qm digits"), 0);
+  auto repro = RunConveyor(dir, "repro", env);
+  ASSERT_EQ(repro.exit_code, 0) << repro.err;
+}
+
+class ServeProcess {
+ public:
+  // `dir` is the project; the server's stdout, stderr, pid and exit status go
+  // to serve.out, serve.err, pid and rc there.
+  explicit ServeProcess(std::filesystem::path dir)
+      : dir_(std::move(dir)), url_("http://127.0.0.1:" + std::to_string(FreePort())) {}
+
+  const std::string& url() const { return url_; }
+
+  // Starts `conveyor serve` with `flags` and waits (up to 20 s) for /readyz;
+  // fails the test (fatally) with the server's log otherwise.
+  void Start(const std::string& flags) {
+    const std::string port = url_.substr(url_.rfind(':') + 1);
+    const std::string command = "(" + ShellQuote(std::getenv("CONVEYOR_BIN")) + " serve --port " +
+                                port + " " + flags +
+                                " >serve.out 2>serve.err; echo $? >rc) & echo $! >pid";
+    ASSERT_EQ(Shell(dir_, command), 0);
+    for (int i = 0; i < 200; ++i) {
+      if (Shell(dir_, "curl -sf -o /dev/null " + url_ + "/readyz") == 0) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL() << "server not ready: " << ReadFile(dir_ / "serve.err");
+  }
+
+  // Sends SIGTERM and waits (up to 15 s) for the exit status ("0\n").
+  std::string Stop() {
+    Shell(dir_, "pkill -TERM -P $(cat pid) -f 'conveyor serve' || true");
+    for (int i = 0; i < 150 && !std::filesystem::exists(dir_ / "rc"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::filesystem::exists(dir_ / "rc") ? ReadFile(dir_ / "rc") : "(still running)";
+  }
+
+  // Runs curl with `args` (URL included); the parsed body and the status.
+  std::pair<nlohmann::json, int> Curl(const std::string& args) {
+    Shell(dir_, "curl -s -o body.json -w '%{http_code}' " + args + " >code");
+    nlohmann::json body = nlohmann::json::parse(ReadFile(dir_ / "body.json"), nullptr, false);
+    return {body, std::stoi(ReadFile(dir_ / "code"))};
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string url_;
+};
+
+}  // namespace conveyor::testing
