@@ -21,5 +21,6 @@ std::unique_ptr<Command> MakeExpCommand();
 std::unique_ptr<Command> MakeModelCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakePlotsCommand();
+std::unique_ptr<Command> MakeRemoteCommand();
 
 }  // namespace conveyor::cli
