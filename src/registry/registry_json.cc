@@ -2,21 +2,13 @@
 
 #include <fmt/core.h>
 
-#include <ctime>
+#include "common/utc_time.h"
 
 namespace conveyor {
 
 using Json = nlohmann::ordered_json;
 
-std::string FormatTimestampMs(int64_t unix_ms) {
-  int64_t seconds = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-  int millis = static_cast<int>(unix_ms - seconds * 1000);
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-}
+std::string FormatTimestampMs(int64_t unix_ms) { return FormatUtcMillis(unix_ms); }
 
 std::string FormatTimestampShort(int64_t unix_ms) {
   std::string stamp = FormatTimestampMs(unix_ms);

@@ -2,31 +2,18 @@
 
 #include <fmt/core.h>
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/utc_time.h"
+
 namespace conveyor::serving {
-
-namespace {
-
-std::string FormatTimestamp(std::chrono::system_clock::time_point time) {
-  auto since_epoch = time.time_since_epoch();
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
-  std::time_t t = static_cast<std::time_t>(seconds.count());
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     millis.count());
-}
-
-}  // namespace
 
 std::string FormatAccessLogLine(const RequestRecord& record) {
   // ordered_json keeps the documented field order.
   nlohmann::ordered_json line;
-  line["ts"] = FormatTimestamp(record.start);
+  line["ts"] = FormatUtcMillis(
+      std::chrono::duration_cast<std::chrono::milliseconds>(record.start.time_since_epoch())
+          .count());
   line["request_id"] = record.request_id;
   line["remote"] = record.remote;
   line["method"] = record.method;
