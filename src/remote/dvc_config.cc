@@ -115,9 +115,9 @@ Result<std::vector<RemoteConfig>> DvcConfig::Remotes() const {
 Result<RemoteConfig> DvcConfig::Remote(std::string_view name) const {
   ASSIGN_OR_RETURN(std::vector<RemoteConfig> remotes, Remotes());
   std::string lower = Lower(name);
-  for (RemoteConfig& remote : remotes) {
+  for (const RemoteConfig& remote : remotes) {
     if (remote.name == lower)
-      return std::move(remote);
+      return remote;
   }
   return Error(Code::kNotFound, "remote '{}' does not exist; known remotes: {}", name,
                JoinNames(remotes));
