@@ -8,7 +8,7 @@
 #include "ml/gray_image.h"
 #include "registry/sqlite_store.h"
 #include "serving/model_loader.h"
-#include "serving/test_digits_model.h"
+#include "serving/test_digits_registry.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor::serving {
@@ -20,36 +20,8 @@ using Json = nlohmann::json;
 // A project whose registry has the digits model as the output of
 // experiment "aaa1111" (digits v1), a model manager loading from it, and the
 // service's handlers called directly (the transport has its own tests).
-class ModelServiceTest : public ::testing::Test {
+class ModelServiceTest : public testing::DigitsRegistryTest {
  protected:
-  void SetUp() override {
-    testing::DigitsModel digits = testing::TrainDigitsModel();
-    ASSERT_FALSE(HasFatalFailure());
-    sample_ = digits.spec.sample_input;
-    testing::WriteDigitsModel(digits, dir_ / "model");
-    Hasher hasher(nullptr, nullptr, {.threads = 1});
-    auto hashed = hasher.Hash(dir_ / "model");
-    ASSERT_TRUE(hashed.ok()) << hashed.status().message();
-    ASSERT_TRUE(objects_.Save(dir_ / "model", hashed->hash, &*hashed->tree).ok());
-    for (auto* store : {&loader_store_, &metas_store_}) {
-      auto opened = OpenSqliteStore(dir_ / "registry.db");
-      ASSERT_TRUE(opened.ok()) << opened.status().message();
-      *store = std::move(*opened);
-    }
-    ExperimentRecord record;
-    record.tag = "aaa1111";
-    record.metrics["metrics.json"]["accuracy"] = 0.94;
-    ASSERT_TRUE(loader_store_
-                    ->AddExperiment(record, {{.model = "digits",
-                                              .path = "model",
-                                              .md5 = hashed->hash.md5,
-                                              .spec_path = "model/model.yaml"}})
-                    .ok());
-    loader_ = std::make_unique<RegistryModelLoader>(*loader_store_, objects_, dir_ / "serving");
-    manager_ = std::make_unique<ModelManager>(*loader_);
-    service_ = std::make_unique<ModelService>(*manager_, *metas_store_, "digits");
-  }
-
   HttpRequest Post(std::string content_type, std::string body) {
     HttpRequest request;
     request.method = "POST";
@@ -60,32 +32,13 @@ class ModelServiceTest : public ::testing::Test {
   }
 
   // The sample image as a PNG upload in a multipart body.
-  HttpRequest PngUpload() {
-    ml::GrayImage image = ml::MakeGrayImage(20, 20);
-    for (size_t i = 0; i < image.pixels.size(); ++i)
-      image.pixels[i] = static_cast<uint8_t>(sample_.pixels[i]);
-    std::string png = *ml::EncodePng(image);
-    std::string body =
-        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.png\"\r\n"
-        "Content-Type: image/png\r\n\r\n" +
-        png + "\r\n--XyZ--\r\n";
-    return Post("multipart/form-data; boundary=XyZ", body);
-  }
+  HttpRequest PngUpload() { return Post("multipart/form-data; boundary=XyZ", PngForm()); }
 
   HttpResponse Replace(const std::string& tag) {
     HttpRequest request = Post("", "");
     request.query["tag"] = tag;
     return service_->ReplaceModel(request);
   }
-
-  conveyor::testing::TempDir dir_;
-  ObjectStore objects_{dir_ / "cache"};
-  ml::SampleInput sample_;
-  std::unique_ptr<RegistryStore> loader_store_;
-  std::unique_ptr<RegistryStore> metas_store_;
-  std::unique_ptr<RegistryModelLoader> loader_;
-  std::unique_ptr<ModelManager> manager_;
-  std::unique_ptr<ModelService> service_;
 };
 
 TEST_F(ModelServiceTest, NotReadyUntilAModelIsLoaded) {

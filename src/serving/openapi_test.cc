@@ -18,7 +18,7 @@
 #include "serving/kserve_v2.h"
 #include "serving/model_loader.h"
 #include "serving/model_service.h"
-#include "serving/test_digits_model.h"
+#include "serving/test_digits_registry.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor::serving {
@@ -248,37 +248,11 @@ TEST(OpenApiTest, EveryExampleValidatesAgainstItsSchema) {
 
 // A registry whose experiment "aaa1111" produced digits v1, the real
 // handlers registered on a Router, and each request answered through it.
-class OpenApiHandlersTest : public ::testing::Test {
+class OpenApiHandlersTest : public testing::DigitsRegistryTest {
  protected:
   void SetUp() override {
-    testing::DigitsModel digits = testing::TrainDigitsModel();
+    testing::DigitsRegistryTest::SetUp();
     ASSERT_FALSE(HasFatalFailure());
-    sample_ = digits.spec.sample_input;
-    testing::WriteDigitsModel(digits, dir_ / "model");
-    Hasher hasher(nullptr, nullptr, {.threads = 1});
-    auto hashed = hasher.Hash(dir_ / "model");
-    ASSERT_TRUE(hashed.ok()) << hashed.status().message();
-    ASSERT_TRUE(objects_.Save(dir_ / "model", hashed->hash, &*hashed->tree).ok());
-    for (auto* store : {&loader_store_, &metas_store_}) {
-      auto opened = OpenSqliteStore(dir_ / "registry.db");
-      ASSERT_TRUE(opened.ok()) << opened.status().message();
-      *store = std::move(*opened);
-    }
-    ExperimentRecord record;
-    record.tag = "aaa1111";
-    record.params["params.yaml"]["train.max_depth"] = 3;
-    record.metrics["metrics.json"]["accuracy"] = 0.94;
-    record.lineage.push_back(
-        {.stage = "train", .role = "out", .path = "model", .md5 = hashed->hash.md5});
-    ASSERT_TRUE(loader_store_
-                    ->AddExperiment(record, {{.model = "digits",
-                                              .path = "model",
-                                              .md5 = hashed->hash.md5,
-                                              .spec_path = "model/model.yaml"}})
-                    .ok());
-    loader_ = std::make_unique<RegistryModelLoader>(*loader_store_, objects_, dir_ / "serving");
-    manager_ = std::make_unique<ModelManager>(*loader_);
-    service_ = std::make_unique<ModelService>(*manager_, *metas_store_, "digits");
     v2_ = std::make_unique<KserveV2>(*manager_, "1.2.3");
     ASSERT_TRUE(service_->AddRoutes(router_).ok());
     ASSERT_TRUE(v2_->AddRoutes(router_).ok());
@@ -354,24 +328,6 @@ class OpenApiHandlersTest : public ::testing::Test {
     return parsed;
   }
 
-  // The sample image as a PNG in a multipart body.
-  std::string PngForm() {
-    ml::GrayImage image = ml::MakeGrayImage(20, 20);
-    for (size_t i = 0; i < image.pixels.size(); ++i)
-      image.pixels[i] = static_cast<uint8_t>(sample_.pixels[i]);
-    return "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.png\"\r\n"
-           "Content-Type: image/png\r\n\r\n" +
-           *ml::EncodePng(image) + "\r\n--XyZ--\r\n";
-  }
-
-  conveyor::testing::TempDir dir_;
-  ObjectStore objects_{dir_ / "cache"};
-  ml::SampleInput sample_;
-  std::unique_ptr<RegistryStore> loader_store_;
-  std::unique_ptr<RegistryStore> metas_store_;
-  std::unique_ptr<RegistryModelLoader> loader_;
-  std::unique_ptr<ModelManager> manager_;
-  std::unique_ptr<ModelService> service_;
   std::unique_ptr<KserveV2> v2_;
   Router router_;
   Json spec_;
