@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev libopencv-dev libpng-dev libjpeg62-turbo-dev
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
+  libcurl4-openssl-dev
   chromium
 )
 # Node.js and npm for web/ (Swagger UI built into `conveyor serve`, the
@@ -21,18 +22,21 @@ if ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
 
-# web/node_modules as web/package-lock.json pins it. Idempotent: skipped when
-# the lock file has not changed since the last install (a copy is kept as a
+# node_modules of web/ and tests/s3/ (s3rver, the S3 server the S3 backend's
+# tests start) as each package-lock.json pins it. Idempotent: skipped when the
+# lock file has not changed since the last install (a copy is kept as a
 # stamp). --ignore-scripts: no package needs one, and one would phone home.
-web_deps() {
-  local web
-  web="$(cd "$(dirname "$0")/.." && pwd)/web"
-  if cmp -s "$web/package-lock.json" "$web/node_modules/.conveyor-lock"; then
-    return 0
-  fi
-  echo "install-deps: npm ci in web/"
-  npm ci --prefix "$web" --ignore-scripts --no-audit --no-fund --loglevel=error
-  cp "$web/package-lock.json" "$web/node_modules/.conveyor-lock"
+npm_deps() {
+  local root dir
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/web" "$root/tests/s3"; do
+    if cmp -s "$dir/package-lock.json" "$dir/node_modules/.conveyor-lock"; then
+      continue
+    fi
+    echo "install-deps: npm ci in ${dir#"$root"/}/"
+    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error
+    cp "$dir/package-lock.json" "$dir/node_modules/.conveyor-lock"
+  done
 }
 
 missing=()
@@ -43,7 +47,7 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  web_deps
+  npm_deps
   exit 0
 fi
 
@@ -56,4 +60,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-web_deps
+npm_deps

@@ -16,6 +16,9 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(MakeParamsCommand());
   commands.push_back(MakePlotsCommand());
   commands.push_back(MakeRemoteCommand());
+  commands.push_back(MakePushCommand());
+  commands.push_back(MakeFetchCommand());
+  commands.push_back(MakePullCommand());
   commands.push_back(MakeCheckoutCommand());
   commands.push_back(MakeGcCommand());
   commands.push_back(MakeHashCommand());

@@ -22,5 +22,8 @@ std::unique_ptr<Command> MakeModelCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakePlotsCommand();
 std::unique_ptr<Command> MakeRemoteCommand();
+std::unique_ptr<Command> MakePushCommand();
+std::unique_ptr<Command> MakeFetchCommand();
+std::unique_ptr<Command> MakePullCommand();
 
 }  // namespace conveyor::cli

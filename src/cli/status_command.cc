@@ -4,8 +4,11 @@
 
 #include "cli/commands.h"
 #include "cli/pipeline_commands.h"
+#include "cli/transfer_commands.h"
 #include "common/subprocess.h"
+#include "pipeline/gc.h"
 #include "pipeline/repro.h"
+#include "remote/transfer.h"
 
 namespace conveyor::cli {
 
@@ -92,13 +95,18 @@ class StatusCommand : public Command {
   void Configure(CLI::App& app) override {
     app.add_option("targets", targets_, "Stages to check, with their upstream (default: all)");
     app.add_flag("--json", json_, "Print a JSON object: stage -> list of changes");
+    app.add_flag("-c,--cloud", cloud_, "Compare the cache with a remote instead");
+    app.add_option("-r,--remote", remote_, "Remote for --cloud (default: core.remote)");
     app.footer(
         "Examples:\n"
         "  conveyor status                 what would 'conveyor repro' run, and why\n"
-        "  conveyor status train --json    the same for 'train', for scripts");
+        "  conveyor status train --json    the same for 'train', for scripts\n"
+        "  conveyor status --cloud         what push or fetch would move");
   }
   Status Run(const GlobalOptions& global, Console& console) override {
     ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kRead));
+    if (cloud_)
+      return RunCloud(*loaded, console);
     ShellRunner runner;  // status never runs commands
     NullListener listener;
     Repro repro(loaded->project, loaded->workspace, runner, listener);
@@ -113,6 +121,45 @@ class StatusCommand : public Command {
   }
 
  private:
+  // Which objects the workspace uses are only in the cache, only on the
+  // remote, or at neither end.
+  Status RunCloud(const LoadedPipeline& loaded, Console& console) {
+    ASSIGN_OR_RETURN(std::unique_ptr<RemoteStorage> remote,
+                     OpenTransferRemote(loaded.project, remote_));
+    ASSIGN_OR_RETURN(std::set<std::string> objects,
+                     WorkspaceObjects(loaded.project, loaded.workspace, targets_, true));
+    ObjectStore store(loaded.project.cache_dir());
+    ASSIGN_OR_RETURN(CloudStatus status, CompareWithRemote(store, *remote, objects));
+    if (json_) {
+      nlohmann::ordered_json json;
+      json["remote"] = remote->Describe();
+      json["in_sync"] = status.in_sync.size();
+      json["not_on_remote"] = status.not_on_remote;
+      json["not_in_cache"] = status.not_in_cache;
+      json["missing"] = status.missing;
+      console.Out(json.dump(2));
+      return OkStatus();
+    }
+    if (status.not_on_remote.empty() && status.not_in_cache.empty() && status.missing.empty()) {
+      console.Out(fmt::format("Cache and remote {} are in sync ({} objects).", remote->Describe(),
+                              status.in_sync.size()));
+      return OkStatus();
+    }
+    std::string text = fmt::format("Compared with {}:\n", remote->Describe());
+    auto block = [&](const std::vector<std::string>& md5s, std::string_view label) {
+      for (const std::string& md5 : md5s)
+        text += fmt::format("\t{:<20}{}\n", label, md5);
+    };
+    block(status.not_on_remote, "new:");          // push would upload
+    block(status.not_in_cache, "not in cache:");  // fetch would download
+    block(status.missing, "missing:");            // at neither end
+    text +=
+        fmt::format("{} to push, {} to fetch, {} missing, {} in sync", status.not_on_remote.size(),
+                    status.not_in_cache.size(), status.missing.size(), status.in_sync.size());
+    console.Out(text);
+    return OkStatus();
+  }
+
   class NullListener : public ReproListener {
    public:
     void StageSkipped(const StageNode&, std::string_view) override {}
@@ -125,6 +172,8 @@ class StatusCommand : public Command {
 
   std::vector<std::string> targets_;
   bool json_ = false;
+  bool cloud_ = false;
+  std::string remote_;
 };
 
 }  // namespace

@@ -22,6 +22,8 @@ std::string_view CodeName(Code code) {
       return "cancelled";
     case Code::kUnavailable:
       return "unavailable";
+    case Code::kPermissionDenied:
+      return "permission denied";
     case Code::kConflict:
       return "conflict";
     case Code::kInternal:

@@ -21,16 +21,17 @@ namespace conveyor {
 
 enum class Code {
   kOk = 0,
-  kUsage,          // bad command line: exit status 2
-  kInvalid,        // bad input file or value (parse errors, schema errors)
-  kNotFound,       // a named file, stage, key or object does not exist
-  kAlreadyExists,  // e.g. two stages with the same output
-  kIo,             // the operating system refused a read, write, or rename
-  kFailed,         // a command we ran failed
-  kCancelled,      // interrupted by a signal
-  kUnavailable,    // a service (database, remote) cannot be reached or is busy
-  kConflict,       // the state changed under us, or is newer than we understand
-  kInternal,       // a bug in conveyor
+  kUsage,             // bad command line: exit status 2
+  kInvalid,           // bad input file or value (parse errors, schema errors)
+  kNotFound,          // a named file, stage, key or object does not exist
+  kAlreadyExists,     // e.g. two stages with the same output
+  kIo,                // the operating system refused a read, write, or rename
+  kFailed,            // a command we ran failed
+  kCancelled,         // interrupted by a signal
+  kUnavailable,       // a service (database, remote) cannot be reached or is busy
+  kPermissionDenied,  // a service refused our credentials
+  kConflict,          // the state changed under us, or is newer than we understand
+  kInternal,          // a bug in conveyor
 };
 
 // Returns a short lower-case name for `code` ("invalid", "io", ...).

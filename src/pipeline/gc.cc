@@ -1,5 +1,6 @@
 #include "pipeline/gc.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -72,6 +73,81 @@ std::vector<std::pair<fs::path, std::string>> ListObjects(const fs::path& cache_
 
 }  // namespace
 
+Result<std::set<std::string>> WorkspaceObjects(const Project& project, const Workspace& workspace,
+                                               const std::vector<std::string>& targets,
+                                               bool for_remote) {
+  std::set<std::string> used;
+  std::vector<char> matched(targets.size(), 0);
+  // Whether an output is wanted: always without targets, else when a target
+  // names its owner or a path at or above it.
+  auto wanted = [&](std::string_view path, std::initializer_list<std::string_view> owners) {
+    bool any = targets.empty();
+    for (size_t i = 0; i < targets.size(); ++i) {
+      bool hit = PathWithin(path, targets[i]) ||
+                 std::find(owners.begin(), owners.end(), targets[i]) != owners.end();
+      if (hit) {
+        matched[i] = 1;
+        any = true;
+      }
+    }
+    return any;
+  };
+  for (const PipelineFile& pipeline : workspace.pipelines()) {
+    std::string lock_path = Workspace::LockPathFor(pipeline.path);
+    fs::path lock = project.root() / lock_path;
+    std::error_code ec;
+    if (!fs::exists(lock, ec))
+      continue;
+    ASSIGN_OR_RETURN(std::string text, ReadFileToString(lock));
+    if (targets.empty() && !for_remote) {
+      RETURN_IF_ERROR(AddReferences(lock_path, text, used));
+      continue;
+    }
+    ASSIGN_OR_RETURN(LockFile parsed, ParseLockFile(text, lock_path));
+    for (const LockedStage& stage : parsed.stages) {
+      const StageNode* node = nullptr;
+      for (const StageNode& candidate : workspace.dag().nodes()) {
+        if (candidate.dvcfile == pipeline.path && candidate.stage.name == stage.name)
+          node = &candidate;
+      }
+      std::string address = node != nullptr ? node->Address() : stage.name;
+      std::string base = node != nullptr ? node->wdir : ParentDir(pipeline.path);
+      for (const LockEntry& out : stage.outs) {
+        if (out.hash.md5.empty())
+          continue;
+        if (for_remote && node != nullptr) {
+          bool moves = true;
+          for (const OutSpec& declared : node->stage.outs) {
+            if (declared.path == out.path)
+              moves = declared.cache && declared.push;
+          }
+          if (!moves)
+            continue;
+        }
+        Result<std::string> path = JoinProjectPath(base, out.path);
+        if (wanted(path.ok() ? *path : out.path, {stage.name, address}))
+          used.insert(out.hash.md5);
+      }
+    }
+  }
+  for (const TrackedFile& tracked : workspace.tracked()) {
+    for (const DvcOut& out : tracked.content.outs) {
+      if (out.hash.md5.empty() || (for_remote && (!out.cache || !out.push)))
+        continue;
+      Result<std::string> path = JoinProjectPath(ParentDir(tracked.dvcfile), out.path);
+      if (wanted(path.ok() ? *path : out.path, {tracked.dvcfile}))
+        used.insert(out.hash.md5);
+    }
+  }
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!matched[i]) {
+      return Error(Code::kNotFound,
+                   "'{}' is not a stage, a .dvc file or a path with recorded outputs", targets[i]);
+    }
+  }
+  return used;
+}
+
 Result<GcReport> CollectGarbage(const Project& project, const Workspace& workspace,
                                 const ObjectStore& store, const GcOptions& options) {
   if (!options.workspace && !options.all_branches && !options.all_tags && !options.all_commits) {
@@ -80,24 +156,10 @@ Result<GcReport> CollectGarbage(const Project& project, const Workspace& workspa
                  "(all tags) or -A (all commits)");
   }
   GcReport report;
-  std::set<std::string> used;
   // The workspace is always kept: removing what is checked out now would
   // surprise everyone.
   report.sources.push_back("workspace");
-  for (const PipelineFile& pipeline : workspace.pipelines()) {
-    fs::path lock = project.root() / Workspace::LockPathFor(pipeline.path);
-    std::error_code ec;
-    if (!fs::exists(lock, ec))
-      continue;
-    ASSIGN_OR_RETURN(std::string text, ReadFileToString(lock));
-    RETURN_IF_ERROR(AddReferences(Workspace::LockPathFor(pipeline.path), text, used));
-  }
-  for (const TrackedFile& tracked : workspace.tracked()) {
-    for (const DvcOut& out : tracked.content.outs) {
-      if (!out.hash.md5.empty())
-        used.insert(out.hash.md5);
-    }
-  }
+  ASSIGN_OR_RETURN(std::set<std::string> used, WorkspaceObjects(project, workspace));
 
   if (options.all_branches || options.all_tags || options.all_commits) {
     auto repo = GitRepo::Open(project.root());

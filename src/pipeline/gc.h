@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,19 @@ struct GcReport {
   size_t removed = 0;                // objects (and stray temp files) removed
   uint64_t removed_bytes = 0;
 };
+
+// The cache objects (md5s, ".dir" listings not expanded) that the
+// workspace's dvc.lock outputs and .dvc files record — what gc keeps for -w
+// and what push, fetch and `status --cloud` move or compare.
+//
+// `targets` narrows this to stage names or addresses ("train",
+// "sub/dvc.yaml:train"), .dvc files, and project-relative paths (an output
+// at or below the path); a target that names nothing is kNotFound. Empty
+// means everything. With `for_remote`, outputs declared `cache: false` (never
+// cached) or `push: false` are left out, as DVC's push and fetch do.
+Result<std::set<std::string>> WorkspaceObjects(const Project& project, const Workspace& workspace,
+                                               const std::vector<std::string>& targets = {},
+                                               bool for_remote = false);
 
 // Fails without touching the cache when no scope is given, when a lock or
 // .dvc file in scope cannot be parsed, or when Git history is asked for in a

@@ -1,0 +1,83 @@
+// The transfer engine behind push, fetch and `status --cloud`: given the
+// cache objects a command needs (md5s of files and ".dir" listings), work out
+// which are missing at the other end and move only those, in parallel, over
+// any RemoteStorage.
+//
+// What moves: every object named, and for a ".dir" every file it lists (read
+// from the cache on push; on fetch the listing is downloaded and checked
+// first, then its files).
+// Order: on push, a ".dir" is uploaded only after every file it lists is on
+// the remote, so a remote never holds a listing whose files are missing.
+// Integrity: a fetched object is downloaded to a temporary file inside the
+// cache, hashed, and renamed into place (read-only) only when its md5
+// matches; otherwise it is removed and the failure names remote and key.
+// Failures of single objects do not stop the others; the call then fails at
+// the end with a summary. Rerunning moves only what is still missing.
+//
+// Thread safety: one call at a time per ObjectStore/RemoteStorage pair is the
+// intended use; internally a call runs `jobs` workers and calls `progress`
+// from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cache/object_store.h"
+#include "common/status.h"
+#include "remote/remote_storage.h"
+
+namespace conveyor {
+
+struct TransferProgress {
+  size_t done_objects = 0;   // transferred or failed so far
+  size_t total_objects = 0;  // objects to move (grows on fetch as listings arrive)
+  uint64_t done_bytes = 0;
+  uint64_t total_bytes = 0;  // 0 when unknown (fetch from a remote that cannot list)
+};
+
+struct TransferOptions {
+  // Parallel transfers; 0 means DefaultTransferJobs().
+  int jobs = 0;
+  // Called after each object finishes, serialised; may be empty.
+  std::function<void(const TransferProgress&)> progress;
+};
+
+struct TransferReport {
+  size_t transferred = 0;
+  uint64_t transferred_bytes = 0;
+  size_t present = 0;  // already at the destination
+  // Named but found at neither end (push: not in the cache; fetch: not on
+  // the remote). Not a failure of the call: DVC warns about these too.
+  std::vector<std::string> missing;
+  size_t failed = 0;
+  uint64_t failed_bytes = 0;
+};
+
+// 4 per core, at most 64.
+int DefaultTransferJobs();
+
+// Uploads the objects of `objects` (and the files their ".dir"s list) that
+// the remote lacks. Fails, after trying everything, when any transfer failed:
+// the message counts them and quotes the first few errors.
+Result<TransferReport> Push(const ObjectStore& store, RemoteStorage& remote,
+                            const std::set<std::string>& objects, const TransferOptions& options);
+
+// Downloads the objects the cache lacks, checking each one's md5.
+Result<TransferReport> Fetch(const ObjectStore& store, RemoteStorage& remote,
+                             const std::set<std::string>& objects, const TransferOptions& options);
+
+// Where each object (".dir" listings expanded from the cache) is.
+struct CloudStatus {
+  std::vector<std::string> in_sync;        // in the cache and on the remote
+  std::vector<std::string> not_on_remote;  // in the cache only: push would send
+  std::vector<std::string> not_in_cache;   // on the remote only: fetch would get
+  std::vector<std::string> missing;        // at neither end
+};
+
+Result<CloudStatus> CompareWithRemote(const ObjectStore& store, RemoteStorage& remote,
+                                      const std::set<std::string>& objects, int jobs = 0);
+
+}  // namespace conveyor
