@@ -268,6 +268,7 @@ Result<TransferReport> Push(const ObjectStore& store, RemoteStorage& remote,
     locate(md5);
 
   std::vector<std::string> candidates;
+  candidates.reserve(local.size());
   for (const auto& [md5, path] : local)
     candidates.push_back(md5);
   ASSIGN_OR_RETURN(auto present, RemotePresence(remote, candidates, Jobs(options)));
