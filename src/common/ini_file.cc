@@ -4,17 +4,13 @@
 
 #include <algorithm>
 
+#include "common/strings.h"
+
 namespace conveyor {
 
 namespace {
 
-std::string_view Trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos)
-    return {};
-  size_t end = text.find_last_not_of(" \t\r");
-  return text.substr(begin, end - begin + 1);
-}
+std::string_view Trim(std::string_view text) { return TrimBlanks(text); }
 
 // Removes one level of matching single or double quotes.
 std::string_view Unquote(std::string_view text) {

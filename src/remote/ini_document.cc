@@ -5,19 +5,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace conveyor {
 
 namespace {
 
 constexpr size_t kNone = static_cast<size_t>(-1);
 
-std::string_view Trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos)
-    return {};
-  size_t end = text.find_last_not_of(" \t\r");
-  return text.substr(begin, end - begin + 1);
-}
+std::string_view Trim(std::string_view text) { return TrimBlanks(text); }
 
 bool SameName(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -4,20 +4,13 @@
 #include <filesystem>
 
 #include "common/file_util.h"
+#include "common/strings.h"
 
 namespace conveyor {
 
 namespace {
 
-std::string_view Trim(std::string_view text) {
-  const char* blanks = " \t\r\n";
-  size_t begin = text.find_first_not_of(blanks);
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  size_t end = text.find_last_not_of(blanks);
-  return text.substr(begin, end - begin + 1);
-}
+std::string_view Trim(std::string_view text) { return TrimBlanks(text, " \t\r\n"); }
 
 std::optional<std::string> Option(const std::map<std::string, std::string>& options,
                                   const std::string& name) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace conveyor::serving {
 namespace {
 
@@ -10,15 +12,7 @@ constexpr size_t kMaxBoundary = 70;  // RFC 2046 5.1.1
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && IsSpace(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+std::string_view Trim(std::string_view s) { return TrimBlanks(s, " \t"); }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
