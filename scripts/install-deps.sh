@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev libopencv-dev libpng-dev libjpeg62-turbo-dev
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libssh-dev openssh-server
   chromium
 )
 # Node.js and npm for web/ (Swagger UI built into `conveyor serve`, the
@@ -58,6 +58,26 @@ else
   sudo=
 fi
 export DEBIAN_FRONTEND=noninteractive
+# openssh-server is here for its /usr/sbin/sshd, which the SFTP backend's
+# tests start themselves on a loopback port. Its postinst would also start a
+# system sshd on port 22; we want none. Unless the machine already has a
+# policy (Docker images ship one that forbids every start), a temporary
+# /usr/sbin/policy-rc.d forbids (exit 101) actions on ssh only, which
+# invoke-rc.d and deb-systemd-invoke honour, for the length of this install.
+# The install still succeeds; other services (postgresql) start as before,
+# and ssh is left enabled for the next boot, as any openssh-server install
+# leaves it.
+policy=/usr/sbin/policy-rc.d
+if [[ " ${missing[*]} " == *" openssh-server "* && ! -e "$policy" ]]; then
+  $sudo tee "$policy" >/dev/null <<'POLICY'
+#!/bin/sh
+# From install-deps.sh: start no sshd during the install.
+for arg; do case "$arg" in ssh | ssh.service | sshd | sshd.service) exit 101 ;; esac; done
+exit 0
+POLICY
+  $sudo chmod 755 "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 npm_deps

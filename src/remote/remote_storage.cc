@@ -5,6 +5,7 @@
 
 #include "remote/local_storage.h"
 #include "remote/s3_storage.h"
+#include "remote/sftp_storage.h"
 
 namespace conveyor {
 
@@ -42,6 +43,9 @@ Result<std::unique_ptr<RemoteStorage>> OpenRemoteStorage(const RemoteConfig& rem
   }
   if (scheme == "s3") {
     return OpenS3Storage(remote);
+  }
+  if (scheme == "ssh" || scheme == "sftp") {
+    return OpenSftpStorage(remote);
   }
   return Error(Code::kInvalid, "remote '{}': {}:// storage is not built in yet", remote.name,
                scheme);
