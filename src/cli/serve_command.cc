@@ -2,6 +2,8 @@
 // /get_experiment_metas and /replace_ml_model, plus /healthz and /readyz,
 // the KServe V2 routes, and the API's own description (/openapi.json, and
 // Swagger UI at /docs).
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include "cache/object_store.h"
 #include "cli/commands.h"
 #include "cli/registry_commands.h"
+#include "cli/remote_serving.h"
 #include "cli/version.h"
 #include "common/subprocess.h"
 #include "experiments/registry_location.h"
@@ -40,6 +43,16 @@ class ServeCommand : public Command {
                    "NAME, NAME@ALIAS, NAME@TAG or NAME@VERSION (default: the latest version of "
                    "the model conveyor.yaml declares)");
     AddRegistryFlag(app, registry_);
+    app.add_option("--remote", remote_.remote,
+                   "Serve from a data remote with no project checkout: a URL (s3://bucket/path, "
+                   "ssh://host/path, a folder) or a project remote's name. Experiments, versions "
+                   "and aliases come from what 'conveyor push' uploaded");
+    app.add_option("--remote-option", remote_.options,
+                   "KEY=VALUE option for a --remote URL, as in .dvc/config (e.g. "
+                   "endpointurl=http://127.0.0.1:9000); repeatable");
+    app.add_option("--state-dir", remote_.state_dir,
+                   "With --remote: where the mirror of the remote's registry and models is kept "
+                   "(default: ~/.cache/conveyor/remotes/<hash of the URL>)");
     app.add_option("--host", options_.address, "Address to listen on")->capture_default_str();
     app.add_option("-p,--port", options_.port, "TCP port (0: any free port)")
         ->capture_default_str();
@@ -72,6 +85,8 @@ class ServeCommand : public Command {
         "  curl -F file=@digit.png localhost:8000/predict\n"
         "  curl -X POST 'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
         "  conveyor serve --openapi >openapi.json       the API description (OpenAPI 3)\n"
+        "  conveyor serve --remote s3://models/digits --remote-option \\\n"
+        "      endpointurl=http://minio:9000 -m digits@production   no checkout needed\n"
         "\n"
         "Endpoints: POST /predict (multipart 'file', JSON {\"features\": [...]}, or CSV),\n"
         "GET /get_experiment_metas?limit=&offset=&order=newest|oldest,\n"
@@ -90,6 +105,12 @@ class ServeCommand : public Command {
       console.Out(OpenApiDocument(ModelNameWithoutLoading(global)));
       return OkStatus();
     }
+    if (!remote_.remote.empty()) {
+      return ServeFromRemote(global, console);
+    }
+    if (!remote_.options.empty() || !remote_.state_dir.empty()) {
+      return Error(Code::kUsage, "--remote-option and --state-dir go with --remote");
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<OpenedRegistry> opened, OpenRegistry(global, registry_));
     std::string reference = model_;
     if (reference.empty()) {
@@ -100,19 +121,64 @@ class ServeCommand : public Command {
       }
       reference = opened->config.models.front().name;
     }
-    std::string model_name = reference.substr(0, reference.find('@'));
     // The loader and the metas endpoint each get their own store (one per
     // user, as RegistryStore asks).
     ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> metas_store,
                      OpenProjectRegistry(opened->project, opened->config, registry_));
+    ConfigureBackend();
+    serving::RegistryModelLoader loader(*opened->store, ObjectStore(opened->project.cache_dir()),
+                                        opened->project.root() / ".conveyor" / "serving", batch_);
+    return Serve(loader, *metas_store, reference, console);
+  }
+
+ private:
+  // --backend-threads and batching, before any model loads.
+  void ConfigureBackend() {
     ml::SetBackendThreads(backend_threads_);
     batch_.max_delay = std::chrono::microseconds(batch_delay_us_);
     // Requests are predicted on the request threads, so no more than that
     // many can wait in one batch.
     batch_.max_callers = options_.threads > 0 ? static_cast<size_t>(options_.threads)
                                               : std::max(1U, std::thread::hardware_concurrency());
-    serving::RegistryModelLoader loader(*opened->store, ObjectStore(opened->project.cache_dir()),
-                                        opened->project.root() / ".conveyor" / "serving", batch_);
+  }
+
+  // --remote: everything from the remote's mirror (remote_serving.h).
+  Status ServeFromRemote(const GlobalOptions& global, Console& console) {
+    if (!registry_.empty()) {
+      return Error(Code::kUsage,
+                   "--registry and --remote exclude each other: with --remote the registry is "
+                   "the remote's");
+    }
+    ASSIGN_OR_RETURN(RemoteConfig remote, ResolveServingRemote(remote_, global.cwd));
+    std::filesystem::path state_dir =
+        remote_.state_dir.empty() ? DefaultMirrorDir(remote) : global.cwd / remote_.state_dir;
+    ASSIGN_OR_RETURN(std::unique_ptr<RemoteMirror> mirror, RemoteMirror::Open(remote, state_dir));
+    console.Note(fmt::format("Mirroring {} in {}", mirror->remote().Describe(),
+                             mirror->state_dir().string()));
+    std::string reference = model_;
+    if (reference.empty()) {
+      RETURN_IF_ERROR(mirror->Sync().status());
+      ASSIGN_OR_RETURN(std::vector<std::string> models, mirror->store().ListModels());
+      if (models.size() != 1) {
+        return Error(Code::kUsage, "no --model given and {} holds {}; name one with -m NAME[@REF]",
+                     mirror->remote().Describe(),
+                     models.empty() ? std::string("no models (run 'conveyor push' in the project)")
+                                    : fmt::format("several models: {}", fmt::join(models, ", ")));
+      }
+      reference = models.front();
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> metas_store,
+                     OpenRegistryStore(mirror->registry_url()));
+    ConfigureBackend();
+    RemoteModelLoader loader(*mirror, batch_,
+                             [&console](const std::string& warning) { console.Warn(warning); });
+    return Serve(loader, *metas_store, reference, console);
+  }
+
+  // Loads `reference` and serves until SIGTERM/SIGINT.
+  Status Serve(serving::ModelLoader& loader, RegistryStore& metas_store,
+               const std::string& reference, Console& console) {
+    const std::string model_name = reference.substr(0, reference.find('@'));
     serving::ModelManager manager(loader);
     ASSIGN_OR_RETURN(serving::SwapReport loaded, manager.Replace(reference));
     console.Note(fmt::format(
@@ -120,7 +186,7 @@ class ServeCommand : public Command {
         static_cast<double>((loaded.load_time + loaded.check_time + loaded.warm_time).count()) /
             1e6));
 
-    serving::ModelService service(manager, *metas_store, model_name);
+    serving::ModelService service(manager, metas_store, model_name);
     serving::Router router;
     RETURN_IF_ERROR(service.AddRoutes(router));
     serving::KserveV2 v2(manager, CONVEYOR_VERSION);
@@ -144,7 +210,6 @@ class ServeCommand : public Command {
     return OkStatus();
   }
 
- private:
   static std::string OpenApiDocument(const std::string& model_name) {
     return serving::BuildOpenApiSpec({.server_version = CONVEYOR_VERSION, .model_name = model_name})
         .dump(2);
@@ -168,6 +233,7 @@ class ServeCommand : public Command {
   bool print_openapi_ = false;
   std::string model_;
   std::string registry_;
+  RemoteServingOptions remote_;
   int backend_threads_ = 1;
   serving::BatchOptions batch_;
   int batch_delay_us_ = 1000;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/cloud_outputs.h"
 #include "cli/commands.h"
 #include "cli/pipeline_commands.h"
 #include "cli/transfer_commands.h"
@@ -94,7 +95,8 @@ class StatusCommand : public Command {
   }
   void Configure(CLI::App& app) override {
     app.add_option("targets", targets_, "Stages to check, with their upstream (default: all)");
-    app.add_flag("--json", json_, "Print a JSON object: stage -> list of changes");
+    app.add_flag("--json", json_,
+                 "Print a JSON object: stage -> list of changes (with --cloud: outputs by path)");
     app.add_flag("-c,--cloud", cloud_, "Compare the cache with a remote instead");
     app.add_option("-r,--remote", remote_, "Remote for --cloud (default: core.remote)");
     app.footer(
@@ -121,8 +123,9 @@ class StatusCommand : public Command {
   }
 
  private:
-  // Which objects the workspace uses are only in the cache, only on the
-  // remote, or at neither end.
+  // Which outputs the workspace tracks are only in the cache ("new"), only
+  // on the remote ("deleted"), or at neither end ("missing"), by path as
+  // DVC's `status -c` prints them; a directory says how many of its files.
   Status RunCloud(const LoadedPipeline& loaded, Console& console) {
     ASSIGN_OR_RETURN(std::unique_ptr<RemoteStorage> remote,
                      OpenTransferRemote(loaded.project, remote_));
@@ -130,9 +133,28 @@ class StatusCommand : public Command {
                      WorkspaceObjects(loaded.project, loaded.workspace, targets_, true));
     ObjectStore store(loaded.project.cache_dir());
     ASSIGN_OR_RETURN(CloudStatus status, CompareWithRemote(store, *remote, objects));
+    ASSIGN_OR_RETURN(std::vector<TrackedOutput> outputs,
+                     TrackedOutputs(loaded.project, loaded.workspace, objects));
+    std::vector<OutputCloudStatus> classified = ClassifyOutputs(outputs, status, store);
     if (json_) {
       nlohmann::ordered_json json;
       json["remote"] = remote->Describe();
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const OutputCloudStatus& item : classified) {
+        nlohmann::ordered_json entry;
+        entry["path"] = item.output.path;
+        entry["md5"] = item.output.md5;
+        entry["status"] = CloudStateName(item.state);
+        if (item.files != 0) {
+          entry["files"] = {{"total", item.files},
+                            {"new", item.files_new},
+                            {"deleted", item.files_deleted},
+                            {"missing", item.files_missing}};
+        }
+        list.push_back(std::move(entry));
+      }
+      json["outputs"] = std::move(list);
+      // Objects (md5s, directories' files included).
       json["in_sync"] = status.in_sync.size();
       json["not_on_remote"] = status.not_on_remote;
       json["not_in_cache"] = status.not_in_cache;
@@ -146,18 +168,47 @@ class StatusCommand : public Command {
       return OkStatus();
     }
     std::string text = fmt::format("Compared with {}:\n", remote->Describe());
-    auto block = [&](const std::vector<std::string>& md5s, std::string_view label) {
-      for (const std::string& md5 : md5s)
-        text += fmt::format("\t{:<20}{}\n", label, md5);
-    };
-    block(status.not_on_remote, "new:");          // push would upload
-    block(status.not_in_cache, "not in cache:");  // fetch would download
-    block(status.missing, "missing:");            // at neither end
-    text +=
-        fmt::format("{} to push, {} to fetch, {} missing, {} in sync", status.not_on_remote.size(),
-                    status.not_in_cache.size(), status.missing.size(), status.in_sync.size());
+    size_t counts[4] = {0, 0, 0, 0};
+    for (const OutputCloudStatus& item : classified) {
+      ++counts[static_cast<int>(item.state)];
+      if (item.state == CloudState::kInSync)
+        continue;
+      std::string label = fmt::format("{}:", CloudStateName(item.state));
+      text += fmt::format("\t{:<12}{}{}\n", label, item.output.path, FileCounts(item));
+    }
+    text += fmt::format("{} to push, {} to fetch, {} missing, {} in sync",
+                        counts[static_cast<int>(CloudState::kNew)],
+                        counts[static_cast<int>(CloudState::kDeleted)],
+                        counts[static_cast<int>(CloudState::kMissing)],
+                        counts[static_cast<int>(CloudState::kInSync)]);
     console.Out(text);
     return OkStatus();
+  }
+
+  // " (3 of 12 files not on the remote)" for a directory partly in the
+  // state; "" when all of its files are, or for a file.
+  static std::string FileCounts(const OutputCloudStatus& item) {
+    size_t count = 0;
+    std::string_view what;
+    switch (item.state) {
+      case CloudState::kNew:
+        count = item.files_new;
+        what = "not on the remote";
+        break;
+      case CloudState::kDeleted:
+        count = item.files_deleted;
+        what = "not in the cache";
+        break;
+      case CloudState::kMissing:
+        count = item.files_missing;
+        what = "at neither end";
+        break;
+      case CloudState::kInSync:
+        return "";
+    }
+    if (item.files == 0 || count == 0 || count == item.files)
+      return "";
+    return fmt::format(" ({} of {} files {})", count, item.files, what);
   }
 
   class NullListener : public ReproListener {

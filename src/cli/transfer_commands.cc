@@ -1,21 +1,27 @@
 // `conveyor push`, `fetch` and `pull`: move cache objects between the cache
 // and a remote (remote/transfer.h), choosing the objects with the same
-// collection gc uses (pipeline/gc.h), and rendering progress on stderr.
+// collection gc uses (pipeline/gc.h) plus, on push, every registered model
+// version's files, and rendering progress on stderr.
 // `status --cloud` (status_command.cc) shares OpenTransferRemote.
 //
 // Thread safety: a command runs on the main thread; the progress renderer is
-// called serialised by the transfer engine.
+// called serialised by the transfer engine. Without targets the registry
+// travels too (registry_transfer.h).
 #include "cli/transfer_commands.h"
 
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/pipeline_commands.h"
+#include "cli/registry_transfer.h"
 #include "pipeline/checkout.h"
 #include "pipeline/gc.h"
 #include "remote/dvc_config.h"
@@ -62,6 +68,26 @@ std::string WithCommas(uint64_t n) {
   return out;
 }
 
+std::string FormatTransferProgress(std::string_view verb, const TransferProgress& p,
+                                   double seconds) {
+  double rate = seconds > 0 ? static_cast<double>(p.done_bytes) / seconds : 0;
+  std::string line = fmt::format("{} {}/{} objects, {}", verb, WithCommas(p.done_objects),
+                                 WithCommas(p.total_objects), HumanBytes(p.done_bytes));
+  if (p.total_bytes != 0) {
+    line += fmt::format(" of {} ({:.0f}%)", HumanBytes(p.total_bytes),
+                        100.0 * static_cast<double>(std::min(p.done_bytes, p.total_bytes)) /
+                            static_cast<double>(p.total_bytes));
+  }
+  line += fmt::format(", {}/s", HumanBytes(static_cast<uint64_t>(rate)));
+  if (p.total_bytes > p.done_bytes && rate > 0) {
+    auto eta = static_cast<uint64_t>(
+        std::llround(static_cast<double>(p.total_bytes - p.done_bytes) / rate));
+    line += eta >= 60 ? fmt::format(", ETA {}m{:02}s", eta / 60, eta % 60)
+                      : fmt::format(", ETA {}s", eta);
+  }
+  return line;
+}
+
 namespace {
 
 // Renders TransferProgress: one line rewritten in place on a terminal, plain
@@ -75,6 +101,8 @@ class ProgressLine {
         start_(Clock::now()),
         last_(start_) {}
 
+  // Called for every object finished and every chunk moved (often): cheap
+  // unless it is time to draw.
   void Update(const TransferProgress& p) {
     if (!enabled_)
       return;
@@ -84,17 +112,8 @@ class ProgressLine {
     if (!last && now - last_ < interval)
       return;
     last_ = now;
-    double seconds = std::chrono::duration<double>(now - start_).count();
-    double rate = seconds > 0 ? static_cast<double>(p.done_bytes) / seconds : 0;
-    std::string line = fmt::format("{} {}/{} objects, {}", verb_, p.done_objects, p.total_objects,
-                                   HumanBytes(p.done_bytes));
-    if (p.total_bytes != 0)
-      line += " of " + HumanBytes(p.total_bytes);
-    line += fmt::format(", {}/s", HumanBytes(static_cast<uint64_t>(rate)));
-    if (p.total_bytes > p.done_bytes && rate > 0) {
-      line +=
-          fmt::format(", ETA {:.0f}s", static_cast<double>(p.total_bytes - p.done_bytes) / rate);
-    }
+    std::string line =
+        FormatTransferProgress(verb_, p, std::chrono::duration<double>(now - start_).count());
     if (terminal_) {
       std::fprintf(stderr, "\r\033[K%s", line.c_str());
       drawn_ = true;
@@ -154,6 +173,10 @@ class TransferCommand : public Command {
     app.add_option("-j,--jobs", jobs_, "Parallel transfers (default: 4 per core, at most 64)")
         ->check(CLI::PositiveNumber);
     app.add_flag("--json", json_, "Print the summary as a JSON object");
+    app.add_flag("--no-registry", no_registry_,
+                 direction_ == Direction::kPush
+                     ? "Leave out the registry: model versions' files, experiment records, aliases"
+                     : "Do not import the remote's experiment records into the registry");
     if (direction_ == Direction::kPull) {
       app.add_flag("-f,--force", force_, "Replace workspace changes that are not in the cache");
     }
@@ -171,8 +194,17 @@ class TransferCommand : public Command {
                      OpenTransferRemote(loaded->project, remote_));
     ASSIGN_OR_RETURN(std::set<std::string> objects,
                      WorkspaceObjects(loaded->project, loaded->workspace, targets_, true));
-    ObjectStore store(loaded->project.cache_dir());
     bool push = direction_ == Direction::kPush;
+    // Without targets the registry travels too (registry_transfer.h).
+    std::optional<ProjectRegistrySync> registry;
+    if (targets_.empty() && !no_registry_) {
+      ASSIGN_OR_RETURN(registry, ProjectRegistrySync::Open(loaded->project));
+      if (push) {
+        ASSIGN_OR_RETURN(std::set<std::string> models, registry->ModelObjects());
+        objects.merge(models);
+      }
+    }
+    ObjectStore store(loaded->project.cache_dir());
     ProgressLine progress(console, push ? "Pushing" : "Fetching");
     TransferOptions options{jobs_, [&](const TransferProgress& p) { progress.Update(p); }};
     Result<TransferReport> report =
@@ -185,6 +217,12 @@ class TransferCommand : public Command {
                                report->missing.size(), remote->Describe(), report->missing[0],
                                report->missing.size() > 1 ? ", …" : ""));
     }
+    nlohmann::ordered_json registry_json;
+    std::string registry_line;
+    if (registry.has_value()) {
+      ASSIGN_OR_RETURN(registry_line, push ? registry->Push(*remote, registry_json)
+                                           : registry->Import(*remote, registry_json));
+    }
     if (json_) {
       nlohmann::ordered_json json;
       json["remote"] = remote->Describe();
@@ -192,12 +230,16 @@ class TransferCommand : public Command {
       json["bytes"] = report->transferred_bytes;
       json["already_present"] = report->present;
       json["missing"] = report->missing;
+      if (!registry_json.is_null())
+        json["registry"] = registry_json;
       console.Out(json.dump(2));
     } else {
       console.Out(fmt::format("{} file{} {} ({}), {} already {}", WithCommas(report->transferred),
                               report->transferred == 1 ? "" : "s", push ? "pushed" : "fetched",
                               HumanBytes(report->transferred_bytes), WithCommas(report->present),
                               push ? "on the remote" : "in the cache"));
+      if (!registry_line.empty())
+        console.Out(registry_line);
     }
     if (direction_ != Direction::kPull)
       return OkStatus();
@@ -228,6 +270,7 @@ class TransferCommand : public Command {
   int jobs_ = 0;
   bool json_ = false;
   bool force_ = false;
+  bool no_registry_ = false;
 };
 
 }  // namespace

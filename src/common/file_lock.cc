@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <system_error>
+#include <thread>
 
 #include "common/file_util.h"
 
@@ -30,6 +31,19 @@ Result<std::unique_ptr<FileLock>> FileLock::Acquire(const std::filesystem::path&
     return status;
   }
   return std::unique_ptr<FileLock>(new FileLock(fd));
+}
+
+Result<std::unique_ptr<FileLock>> FileLock::Acquire(const std::filesystem::path& path,
+                                                    std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    Result<std::unique_ptr<FileLock>> lock = Acquire(path);
+    if (lock.ok() || lock.status().code() != Code::kFailed ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return lock;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 FileLock::~FileLock() { ::close(fd_); }

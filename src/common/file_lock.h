@@ -4,6 +4,7 @@
 // the same time. The kernel drops the lock if the process dies.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 
@@ -16,6 +17,9 @@ class FileLock {
   // Takes the lock without waiting; kFailed naming the path when another
   // process holds it. Creates the file (and its directory) if needed.
   static Result<std::unique_ptr<FileLock>> Acquire(const std::filesystem::path& path);
+  // Waits up to `wait` for another holder to let go, then fails as above.
+  static Result<std::unique_ptr<FileLock>> Acquire(const std::filesystem::path& path,
+                                                   std::chrono::milliseconds wait);
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;

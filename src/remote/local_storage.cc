@@ -1,10 +1,15 @@
-// LocalStorage (local_storage.h): copies through a temporary name and a rename.
+// LocalStorage (local_storage.h): chunked copies through a temporary name and a
+// rename.
 // Thread safety: see the header; no shared mutable state.
 #include "remote/local_storage.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <system_error>
+#include <vector>
 
 #include "common/file_util.h"
 
@@ -14,23 +19,68 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Copies `source` to a temporary name beside `dest`, then renames it into
-// place; the temporary file is removed on any failure.
-Status CopyThenRename(const fs::path& source, const fs::path& dest, std::string_view what) {
-  fs::path tmp = TempPathBeside(dest);
-  std::error_code ec;
-  fs::copy_file(source, tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    Code code = ec == std::errc::no_such_file_or_directory ? Code::kNotFound : Code::kIo;
-    return Error(code, "{}: cannot copy to {}: {}", what, dest.string(), ec.message());
+constexpr size_t kChunk = size_t{1} << 20;
+
+// Copies `source` to a temporary name beside `dest` in chunks (reporting the
+// bytes copied so far to `progress` after each), then renames it into place;
+// the temporary file is removed on any failure. Errors name `what` and the
+// path that failed: a full disk is "cannot write <tmp>: No space left on
+// device" (kIo).
+Status CopyThenRename(const fs::path& source, const fs::path& dest, std::string_view what,
+                      const ByteProgress& progress) {
+  int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    Code code = errno == ENOENT ? Code::kNotFound : Code::kIo;
+    return Error(code, "{}: cannot read {}: {}", what, source.string(), ErrnoMessage());
   }
-  fs::rename(tmp, dest, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    return Error(Code::kIo, "{}: cannot rename into {}: {}", what, dest.string(), ec.message());
+  fs::path tmp = TempPathBeside(dest);
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (out < 0) {
+    Status status = Error(Code::kIo, "{}: cannot write {}: {}", what, tmp.string(), ErrnoMessage());
+    ::close(in);
+    return status;
+  }
+  auto fail = [&](std::string_view verb, const fs::path& path) {
+    Status status =
+        Error(Code::kIo, "{}: cannot {} {}: {}", what, verb, path.string(), ErrnoMessage());
+    ::close(in);
+    ::close(out);
+    ::unlink(tmp.c_str());
+    return status;
+  };
+  std::vector<char> buffer(kChunk);
+  uint64_t copied = 0;
+  for (;;) {
+    ssize_t got = ::read(in, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return fail("read", source);
+    if (got == 0)
+      break;
+    for (ssize_t done = 0; done < got;) {
+      ssize_t put = ::write(out, buffer.data() + done, static_cast<size_t>(got - done));
+      if (put < 0 && errno == EINTR)
+        continue;
+      if (put < 0)
+        return fail("write", tmp);
+      done += put;
+    }
+    copied += static_cast<uint64_t>(got);
+    if (progress)
+      progress(copied);
+  }
+  ::close(in);
+  if (::close(out) != 0) {
+    Status status = Error(Code::kIo, "{}: cannot write {}: {}", what, tmp.string(), ErrnoMessage());
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    Status status =
+        Error(Code::kIo, "{}: cannot rename into {}: {}", what, dest.string(), ErrnoMessage());
+    ::unlink(tmp.c_str());
+    return status;
   }
   return OkStatus();
 }
@@ -91,12 +141,7 @@ Status LocalStorage::Download(std::string_view key, const fs::path& dest,
   if (!fs::is_regular_file(source, ec)) {
     return Error(Code::kNotFound, "{}: no object {}", display_, key);
   }
-  RETURN_IF_ERROR(CopyThenRename(source, dest, fmt::format("{}/{}", display_, key)));
-  if (progress) {
-    uintmax_t size = fs::file_size(dest, ec);
-    progress(ec ? 0 : static_cast<uint64_t>(size));
-  }
-  return OkStatus();
+  return CopyThenRename(source, dest, fmt::format("{}/{}", display_, key), progress);
 }
 
 Status LocalStorage::Upload(const fs::path& source, std::string_view key,
@@ -108,12 +153,7 @@ Status LocalStorage::Upload(const fs::path& source, std::string_view key,
     return Error(Code::kIo, "{}: cannot create {}: {}", display_, dest.parent_path().string(),
                  ec.message());
   }
-  RETURN_IF_ERROR(CopyThenRename(source, dest, fmt::format("{}/{}", display_, key)));
-  if (progress) {
-    uintmax_t size = fs::file_size(dest, ec);
-    progress(ec ? 0 : static_cast<uint64_t>(size));
-  }
-  return OkStatus();
+  return CopyThenRename(source, dest, fmt::format("{}/{}", display_, key), progress);
 }
 
 }  // namespace conveyor

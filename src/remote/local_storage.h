@@ -4,7 +4,10 @@
 // Objects are written with ordinary permissions (0666 minus umask), as DVC
 // does for local remotes; only the cache protects its objects read-only.
 // Uploads and downloads copy to a temporary name in the target's directory
-// and rename, so no reader ever sees a partial object.
+// and rename, so no reader ever sees a partial object. Copies go in 1 MiB
+// chunks, reporting the bytes so far to ByteProgress after each; a full disk
+// is a kIo error naming the file that could not be written, and leaves
+// nothing behind.
 //
 // Thread safety: holds only constant paths; every method may run
 // concurrently (each transfer uses its own temporary file).

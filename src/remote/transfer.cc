@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -125,9 +126,12 @@ Expanded ExpandFromCache(const ObjectStore& store, const std::set<std::string>& 
   return out;
 }
 
-// Runs transfers, collects failures and reports progress.
+// Runs transfers, collects failures and reports progress, in bytes as they
+// move.
 class Batch {
  public:
+  using Transfer = std::function<Status(size_t, const ByteProgress&)>;
+
   Batch(const TransferOptions& options, std::string verb, std::string remote)
       : options_(options), verb_(std::move(verb)), remote_(std::move(remote)) {}
 
@@ -137,19 +141,36 @@ class Batch {
     progress_.total_bytes += bytes;
   }
 
-  // Runs `transfer(i)` for i in [0, count); returns which ones failed.
-  // kNotFound failures go to `not_found` instead when it is given.
+  // Runs `transfer(i, bytes_moved)` for i in [0, count); returns which ones
+  // failed (or were not attempted). kNotFound failures go to `not_found`
+  // instead when it is given.
   std::vector<char> Run(size_t count, const std::function<uint64_t(size_t)>& size_of,
-                        const std::function<Status(size_t)>& transfer, TransferReport& report,
+                        const Transfer& transfer, TransferReport& report,
                         std::vector<std::string>* not_found = nullptr,
                         const std::function<std::string(size_t)>& name_of = {}) {
     std::vector<char> failed(count, 0);
+    std::vector<uint64_t> moved(count, 0);  // guarded by mu_
     (void)ParallelFor(count, Jobs(options_), [&](size_t i) -> Status {
-      Status status = transfer(i);
+      if (unavailable_.load()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        failed[i] = 1;
+        ++report.not_attempted;
+        ++progress_.done_objects;
+        Notify();
+        return OkStatus();
+      }
+      // Known up front on push and on fetch from a listing; 0 otherwise.
+      uint64_t expected = size_of(i);
+      ByteProgress bytes = [&, i, expected](uint64_t n) {
+        std::lock_guard<std::mutex> lock(mu_);
+        Advance(moved[i], expected != 0 ? std::min(n, expected) : n);
+        Notify();
+      };
+      Status status = transfer(i, bytes);
       uint64_t size = size_of(i);
       std::lock_guard<std::mutex> lock(mu_);
       ++progress_.done_objects;
-      progress_.done_bytes += size;
+      Advance(moved[i], size);
       if (status.ok()) {
         ++report.transferred;
         report.transferred_bytes += size;
@@ -160,16 +181,19 @@ class Batch {
         failed[i] = 1;
         ++report.failed;
         report.failed_bytes += size;
-        errors_.push_back(status.message());
+        Record(status);
+        if (status.code() == Code::kUnavailable)
+          unavailable_ = true;
       }
-      if (options_.progress)
-        options_.progress(progress_);
+      Notify();
       return OkStatus();
     });
     return failed;
   }
 
-  void Fail(std::string message, TransferReport& report) {
+  // Counts an object that was not sent because others failed: its message
+  // is quoted, but the call's Code stays that of the failures it follows.
+  void FailAsConsequence(std::string message, TransferReport& report) {
     std::lock_guard<std::mutex> lock(mu_);
     ++report.failed;
     errors_.push_back(std::move(message));
@@ -183,17 +207,45 @@ class Batch {
       text += (i == 0 ? "" : "; ") + errors_[i];
     if (errors_.size() > 3)
       text += fmt::format(" (and {} more)", errors_.size() - 3);
-    return Error(Code::kFailed, "{} of {} objects failed to {} {}: {}", report.failed,
-                 report.failed + report.transferred, verb_, remote_, text);
+    if (report.not_attempted != 0) {
+      text +=
+          fmt::format("; {} more not tried while the remote is unavailable", report.not_attempted);
+    }
+    return Error(common_code_.value_or(Code::kFailed), "{} of {} objects failed to {} {}: {}",
+                 report.failed + report.not_attempted,
+                 report.failed + report.not_attempted + report.transferred, verb_, remote_, text);
   }
 
  private:
+  // Raises an object's moved bytes to `n` (never lowers them: a retry that
+  // starts over does not move the bar back). Requires mu_.
+  void Advance(uint64_t& moved, uint64_t n) {
+    if (n > moved) {
+      progress_.done_bytes += n - moved;
+      moved = n;
+    }
+  }
+  void Notify() {
+    if (options_.progress)
+      options_.progress(progress_);
+  }
+  // Requires mu_.
+  void Record(const Status& status) {
+    errors_.push_back(status.message());
+    if (!common_code_.has_value())
+      common_code_ = status.code();
+    else if (*common_code_ != status.code())
+      common_code_ = Code::kFailed;
+  }
+
   const TransferOptions& options_;
   const std::string verb_;
   const std::string remote_;
+  std::atomic<bool> unavailable_{false};  // a transfer failed with kUnavailable
   std::mutex mu_;
   TransferProgress progress_;        // guarded by mu_
   std::vector<std::string> errors_;  // guarded by mu_
+  std::optional<Code> common_code_;  // guarded by mu_; what every error shared
 };
 
 uint64_t FileSize(const fs::path& path) {
@@ -203,7 +255,8 @@ uint64_t FileSize(const fs::path& path) {
 }
 
 // Downloads `md5` into the cache through a checked temporary file.
-Status FetchObject(const ObjectStore& store, RemoteStorage& remote, const std::string& md5) {
+Status FetchObject(const ObjectStore& store, RemoteStorage& remote, const std::string& md5,
+                   const ByteProgress& progress) {
   fs::path object = store.ObjectPath(md5);
   std::error_code ec;
   fs::create_directories(object.parent_path(), ec);
@@ -216,7 +269,7 @@ Status FetchObject(const ObjectStore& store, RemoteStorage& remote, const std::s
     std::error_code ignored;
     fs::remove(tmp, ignored);
   };
-  Status downloaded = remote.Download(key, tmp);
+  Status downloaded = remote.Download(key, tmp, progress);
   if (!downloaded.ok()) {
     discard();
     return downloaded;
@@ -272,14 +325,19 @@ Result<TransferReport> Push(const ObjectStore& store, RemoteStorage& remote,
   for (const auto& [md5, path] : local)
     candidates.push_back(md5);
   ASSIGN_OR_RETURN(auto present, RemotePresence(remote, candidates, Jobs(options)));
-  report.present = present.size();
 
+  // A listed object of the wrong size is a leftover of an interrupted
+  // upload on a server that does not write atomically: send it again.
+  bool sized = remote.CanList();
   std::vector<std::string> files;
   std::vector<std::string> dirs;
   uint64_t total_bytes = 0;
   for (const std::string& md5 : candidates) {
-    if (present.count(md5) != 0)
+    auto it = present.find(md5);
+    if (it != present.end() && (!sized || it->second == FileSize(local[md5]))) {
+      ++report.present;
       continue;
+    }
     (IsDir(md5) ? dirs : files).push_back(md5);
     total_bytes += FileSize(local[md5]);
   }
@@ -291,7 +349,10 @@ Result<TransferReport> Push(const ObjectStore& store, RemoteStorage& remote,
   };
   std::vector<char> failed = batch.Run(
       files.size(), size_of(files),
-      [&](size_t i) { return remote.Upload(local.at(files[i]), ObjectKey(files[i])); }, report);
+      [&](size_t i, const ByteProgress& bytes) {
+        return remote.Upload(local.at(files[i]), ObjectKey(files[i]), bytes);
+      },
+      report);
   for (size_t i = 0; i < files.size(); ++i) {
     if (failed[i])
       unavailable.insert(files[i]);
@@ -306,13 +367,16 @@ Result<TransferReport> Push(const ObjectStore& store, RemoteStorage& remote,
     if (absent == 0) {
       ready.push_back(md5);
     } else {
-      batch.Fail(fmt::format("{}: not pushed because {} of its files could not be", md5, absent),
-                 report);
+      batch.FailAsConsequence(
+          fmt::format("{}: not pushed because {} of its files could not be", md5, absent), report);
     }
   }
   batch.Run(
       ready.size(), size_of(ready),
-      [&](size_t i) { return remote.Upload(local.at(ready[i]), ObjectKey(ready[i])); }, report);
+      [&](size_t i, const ByteProgress& bytes) {
+        return remote.Upload(local.at(ready[i]), ObjectKey(ready[i]), bytes);
+      },
+      report);
   RETURN_IF_ERROR(batch.Finish(report));
   return report;
 }
@@ -360,8 +424,10 @@ Result<TransferReport> Fetch(const ObjectStore& store, RemoteStorage& remote,
           return sizes.count(list[i]) != 0 ? sizes.at(list[i])
                                            : FileSize(store.ObjectPath(list[i]));
         },
-        [&](size_t i) { return FetchObject(store, remote, list[i]); }, report, &report.missing,
-        [&](size_t i) { return list[i]; });
+        [&](size_t i, const ByteProgress& bytes) {
+          return FetchObject(store, remote, list[i], bytes);
+        },
+        report, &report.missing, [&](size_t i) { return list[i]; });
   };
 
   // Listings first: they say which files to get.

@@ -13,6 +13,16 @@
 // matches; otherwise it is removed and the failure names remote and key.
 // Failures of single objects do not stop the others; the call then fails at
 // the end with a summary. Rerunning moves only what is still missing.
+// Exception: once a transfer fails with kUnavailable (the backend has
+// already retried with backoff), the transfers not yet started are skipped
+// (TransferReport::not_attempted): the host is down, and retrying every
+// object against it would only make the user wait.
+// Errors: the call's Code is the one every failure shared (kUnavailable for
+// a dead host, kIo for a full disk, kInvalid for corrupt objects,
+// kPermissionDenied for refused credentials), else kFailed.
+// Push treats an object the remote lists with a size other than the
+// cache's as absent and uploads it again (a partial object some server
+// left behind after a crash).
 //
 // Thread safety: one call at a time per ObjectStore/RemoteStorage pair is the
 // intended use; internally a call runs `jobs` workers and calls `progress`
@@ -34,6 +44,9 @@ namespace conveyor {
 struct TransferProgress {
   size_t done_objects = 0;   // transferred or failed so far
   size_t total_objects = 0;  // objects to move (grows on fetch as listings arrive)
+  // Bytes moved so far, including the parts of objects still in flight (as
+  // the backends report them through ByteProgress). Never decreases, even
+  // when a backend restarts an object after a retry.
   uint64_t done_bytes = 0;
   uint64_t total_bytes = 0;  // 0 when unknown (fetch from a remote that cannot list)
 };
@@ -41,7 +54,9 @@ struct TransferProgress {
 struct TransferOptions {
   // Parallel transfers; 0 means DefaultTransferJobs().
   int jobs = 0;
-  // Called after each object finishes, serialised; may be empty.
+  // Called after each object finishes and whenever a backend reports bytes
+  // of an object in flight (often: keep it cheap, rate-limit any drawing),
+  // serialised; may be empty.
   std::function<void(const TransferProgress&)> progress;
 };
 
@@ -54,6 +69,8 @@ struct TransferReport {
   std::vector<std::string> missing;
   size_t failed = 0;
   uint64_t failed_bytes = 0;
+  // Skipped after the remote was found unavailable; a rerun moves them.
+  size_t not_attempted = 0;
 };
 
 // 4 per core, at most 64.

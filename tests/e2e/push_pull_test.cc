@@ -1,6 +1,7 @@
 // End-to-end: push, fetch, pull and `status --cloud` against a local-folder
 // remote — DVC 3 layout at the remote, workspace restored after the cache is
-// deleted, corrupt remote objects refused, second push moving nothing.
+// deleted, corrupt remote objects refused, second push moving nothing, an
+// interrupted push finished by a rerun, `status --cloud` naming paths.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -56,8 +57,11 @@ TEST_F(PushPullTest, PushDeleteCachePullRestores) {
   ASSERT_EQ(Run("remote add -d store ../store").exit_code, 0);
   auto push = Run("push");
   ASSERT_EQ(push.exit_code, 0) << push.err;
-  // data/a.txt, data/sub/b.txt, the listing, n.txt.
-  EXPECT_EQ(push.out, "4 files pushed (144 B), 0 already on the remote\n");
+  // data/a.txt, data/sub/b.txt, the listing, n.txt; then the record of the
+  // fixture's repro (registry_transfer.h).
+  EXPECT_EQ(push.out,
+            "4 files pushed (144 B), 0 already on the remote\n"
+            "Registry: 1 experiment pushed, 0 already on the remote\n");
   EXPECT_TRUE(fs::exists(RemoteObject(kDataDir)));
   EXPECT_TRUE(fs::exists(RemoteObject(kA)));
 
@@ -65,6 +69,7 @@ TEST_F(PushPullTest, PushDeleteCachePullRestores) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("\"pushed\": 0"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("\"already_present\": 4"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("\"experiments_already_present\": 1"), std::string::npos) << again.out;
 
   auto synced = Run("status --cloud");
   ASSERT_EQ(synced.exit_code, 0) << synced.err;
@@ -75,7 +80,11 @@ TEST_F(PushPullTest, PushDeleteCachePullRestores) {
   fs::remove(project_ / "n.txt");
   auto cloud = Run("status --cloud");
   ASSERT_EQ(cloud.exit_code, 0) << cloud.err;
-  EXPECT_NE(cloud.out.find("0 to push, 2 to fetch"), std::string::npos) << cloud.out;
+  EXPECT_EQ(cloud.out,
+            "Compared with ../../store:\n"
+            "\tdeleted:    data/\n"
+            "\tdeleted:    n.txt\n"
+            "0 to push, 2 to fetch, 0 missing, 0 in sync\n");
 
   auto pull = Run("pull");
   ASSERT_EQ(pull.exit_code, 0) << pull.err;
@@ -96,12 +105,69 @@ TEST_F(PushPullTest, PushTargetsOnlyWhatTheyName) {
   EXPECT_NE(unknown.err.find("'nothing-here' is not a stage"), std::string::npos) << unknown.err;
 }
 
+TEST_F(PushPullTest, StatusCloudNamesOutputsByPath) {
+  ASSERT_EQ(Run("remote add -d store ../store").exit_code, 0);
+  ASSERT_EQ(Run("push count").exit_code, 0);
+  auto status = Run("status --cloud");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(status.out,
+            "Compared with ../../store:\n"
+            "\tnew:        data/\n"
+            "1 to push, 0 to fetch, 0 missing, 1 in sync\n");
+
+  // One file of the directory on the remote: the rest are counted.
+  ASSERT_EQ(Run("push").exit_code, 0);
+  fs::remove(RemoteObject(kA));
+  auto partial = Run("status --cloud");
+  EXPECT_NE(partial.out.find("\tnew:        data/ (1 of 2 files not on the remote)\n"),
+            std::string::npos)
+      << partial.out;
+
+  auto json = Run("status --cloud --json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find(std::string("\"path\": \"data/\",\n      \"md5\": \"") + kDataDir +
+                          "\",\n      \"status\": \"new\""),
+            std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("\"path\": \"n.txt\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"status\": \"in sync\""), std::string::npos) << json.out;
+}
+
+TEST_F(PushPullTest, InterruptedPushRerunMovesOnlyTheRest) {
+  ASSERT_EQ(Run("remote add -d store ../store").exit_code, 0);
+  // A file where data/a.txt's directory must go: that upload fails, and the
+  // listing that names it is held back; the others go.
+  WriteFile(dir_ / "store/files/md5/dd", "in the way");
+  auto push = Run("push -j 1");
+  EXPECT_EQ(push.exit_code, 1);
+  EXPECT_NE(push.err.find("conveyor: error: 2 of 4 objects failed to push to ../../store: "),
+            std::string::npos)
+      << push.err;
+  EXPECT_NE(
+      push.err.find(std::string(kDataDir) + ": not pushed because 1 of its files could not be"),
+      std::string::npos)
+      << push.err;
+  EXPECT_FALSE(fs::exists(RemoteObject(kDataDir)));
+  EXPECT_TRUE(fs::exists(dir_ / "store/files/md5/48"));  // n.txt's went
+  // Records wait until every object they could name is there.
+  EXPECT_FALSE(fs::exists(dir_ / "store/conveyor"));
+
+  fs::remove(dir_ / "store/files/md5/dd");
+  auto rerun = Run("push");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(rerun.out,
+            "2 files pushed (138 B), 2 already on the remote\n"
+            "Registry: 1 experiment pushed, 0 already on the remote\n");
+}
+
 TEST_F(PushPullTest, CorruptRemoteObjectIsRefused) {
   ASSERT_EQ(Run("remote add -d store ../store").exit_code, 0);
   ASSERT_EQ(Run("push").exit_code, 0);
   fs::permissions(RemoteObject(kA), fs::perms::owner_write, fs::perm_options::add);
   WriteFile(RemoteObject(kA), "tampered\n");
   fs::remove_all(project_ / ".dvc/cache");
+  fs::remove_all(project_ / "data");
+  fs::remove(project_ / "n.txt");
 
   auto pull = Run("pull");
   EXPECT_EQ(pull.exit_code, 1);
@@ -113,6 +179,17 @@ TEST_F(PushPullTest, CorruptRemoteObjectIsRefused) {
   EXPECT_FALSE(fs::exists(project_ / ".dvc/cache/files/md5/dd/8c6a395b5dd36c56d23275028f526c"));
   // The other objects arrived.
   EXPECT_TRUE(fs::exists(project_ / ".dvc/cache/files/md5/06/994a2c53097535d9255b59d88d9ffe.dir"));
+  // The cache holds no object under a wrong name, nor temporary files.
+  for (const auto& entry : fs::recursive_directory_iterator(project_ / ".dvc/cache")) {
+    if (entry.is_regular_file()) {
+      EXPECT_NE(entry.path().filename().string().front(), '.') << entry.path();
+    }
+  }
+  // Checkout links what arrived and nothing bad: data/a.txt, whose object
+  // was refused, is not there with the tampered content.
+  auto checkout = Run("checkout");
+  EXPECT_EQ(ReadFile(project_ / "n.txt"), "4\n") << checkout.err;
+  EXPECT_NE(ReadFile(project_ / "data/a.txt"), "tampered\n");
 }
 
 }  // namespace

@@ -7,9 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "ml/gray_image.h"
-#include "ml/model_spec.h"
 #include "testing/cli_runner.h"
+#include "testing/sample_png.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
 
@@ -28,14 +27,8 @@ class ServeTest : public ::testing::Test {
   void SetUp() override {
     testing::TrainDigitsProject(CONVEYOR_SOURCE_DIR, dir_.path(), env_);
     ASSERT_FALSE(HasFatalFailure());
-    // The spec's sample input as an uploadable PNG.
-    auto spec = ml::ReadModelSpec(dir_ / "model/model.yaml");
-    ASSERT_TRUE(spec.ok()) << spec.status().message();
-    expected_label_ = spec->sample_input.expected_label;
-    ml::GrayImage image = ml::MakeGrayImage(spec->input.rows, spec->input.cols);
-    for (size_t i = 0; i < image.pixels.size(); ++i)
-      image.pixels[i] = static_cast<uint8_t>(spec->sample_input.pixels[i]);
-    ASSERT_TRUE(ml::WritePng(dir_ / "sample.png", image).ok());
+    testing::WriteSamplePng(dir_ / "model/model.yaml", dir_ / "sample.png", expected_label_);
+    ASSERT_FALSE(HasFatalFailure());
     server_.emplace(dir_.path());
     url_ = server_->url();
   }
