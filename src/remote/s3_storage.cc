@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +25,11 @@ namespace conveyor {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// libcurl's buffers: bigger than its defaults (16 KiB receive, 64 KiB send)
+// so a large object moves in fewer, larger system calls.
+constexpr long kDownloadBufferSize = 512L << 10;
+constexpr long kUploadBufferSize = 1L << 20;
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -65,32 +71,50 @@ bool IsFalse(const std::map<std::string, std::string>& options, const std::strin
   return it != options.end() && Lower(it->second) == "false";
 }
 
-// Hex SHA-256 of `length` bytes of `path` from `offset`.
-Result<std::string> Sha256OfFileRange(const std::filesystem::path& path, uint64_t offset,
-                                      uint64_t length) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return Error(Code::kIo, "cannot open {}: {}", path.string(), ErrnoMessage());
-  }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (length > 0) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(length, buffer.size()));
-    ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset));
-    if (got <= 0) {
-      std::string why = got == 0 ? "file shrank while reading" : ErrnoMessage();
-      ::close(fd);
-      return Error(Code::kIo, "cannot read {}: {}", path.string(), why);
+// A file descriptor closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) {
+      ::close(fd_);
     }
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(got));
-    offset += static_cast<uint64_t>(got);
-    length -= static_cast<uint64_t>(got);
   }
-  ::close(fd);
+  int get() const { return fd_; }
+  // Closes now; false (errno set) when close reports a failure.
+  bool Close() {
+    int fd = std::exchange(fd_, -1);
+    return fd < 0 || ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+// Reads exactly `length` bytes at `offset`; "" or the reason it could not.
+std::string PreadAll(int fd, char* data, size_t length, uint64_t offset) {
+  while (length > 0) {
+    ssize_t got = ::pread(fd, data, length, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return got == 0 ? "file shrank while reading" : ErrnoMessage();
+    }
+    data += got;
+    length -= static_cast<size_t>(got);
+    offset += static_cast<uint64_t>(got);
+  }
+  return "";
+}
+
+// Hex of a finished digest.
+std::string DigestHex(EVP_MD_CTX* ctx) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  EVP_DigestFinal_ex(ctx, digest, &size);
   static const char* kHex = "0123456789abcdef";
   std::string hex;
   for (unsigned int i = 0; i < size; ++i) {
@@ -100,6 +124,45 @@ Result<std::string> Sha256OfFileRange(const std::filesystem::path& path, uint64_
   return hex;
 }
 
+// Hex SHA-256 of `length` bytes of `path` from `offset`, read through one
+// buffer per thread (no allocation per call).
+Result<std::string> Sha256OfFileRange(const std::filesystem::path& path, uint64_t offset,
+                                      uint64_t length) {
+  constexpr size_t kBufferSize = size_t{1} << 20;
+  thread_local std::unique_ptr<char[]> buffer(new char[kBufferSize]);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    return Error(Code::kIo, "cannot open {}: {}", path.string(), ErrnoMessage());
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length, kBufferSize));
+    std::string why = PreadAll(fd.get(), buffer.get(), want, offset);
+    if (!why.empty()) {
+      return Error(Code::kIo, "cannot read {}: {}", path.string(), why);
+    }
+    EVP_DigestUpdate(ctx.get(), buffer.get(), want);
+    offset += want;
+    length -= want;
+  }
+  return DigestHex(ctx.get());
+}
+
+// The whole of `path`, expected to be `size` bytes.
+Result<std::string> ReadWholeFile(const std::filesystem::path& path, uint64_t size) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    return Error(Code::kIo, "cannot open {}: {}", path.string(), ErrnoMessage());
+  }
+  std::string data(static_cast<size_t>(size), '\0');
+  std::string why = PreadAll(fd.get(), data.data(), data.size(), 0);
+  if (!why.empty()) {
+    return Error(Code::kIo, "cannot read {}: {}", path.string(), why);
+  }
+  return data;
+}
+
 // One request as the backend describes it.
 struct Call {
   std::string method = "GET";
@@ -107,7 +170,8 @@ struct Call {
   std::string object;  // full object name ("" for bucket-level calls)
   Headers query;
   Headers headers;  // besides Host; all signed
-  // Body: `body` (POST), or a range of `upload_file` (PUT).
+  // Body: `body` (POST, or PUT without `upload_file`), or a range of
+  // `upload_file` (PUT).
   std::string body;
   const std::filesystem::path* upload_file = nullptr;
   uint64_t upload_offset = 0;
@@ -131,9 +195,10 @@ struct Transfer {
   CURL* handle = nullptr;
   const Call* call = nullptr;
   Reply* reply = nullptr;
-  FILE* in = nullptr;
+  int in = -1;  // upload_file, read at in_offset; -1: the body is call->body
+  uint64_t in_offset = 0;
   uint64_t in_left = 0;
-  FILE* out = nullptr;
+  int out = -1;             // download_file
   std::string local_error;  // a local read/write failure, with the path
 };
 
@@ -142,11 +207,18 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   size_t bytes = size * count;
   long status = 0;
   curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
-  if (t->out != nullptr && status >= 200 && status < 300) {
-    if (std::fwrite(data, 1, bytes, t->out) != bytes) {
-      t->local_error =
-          fmt::format("cannot write {}: {}", t->call->download_file->string(), ErrnoMessage());
-      return 0;
+  if (t->out >= 0 && status >= 200 && status < 300) {
+    for (size_t done = 0; done < bytes;) {
+      ssize_t wrote = ::write(t->out, data + done, bytes - done);
+      if (wrote < 0 && errno == EINTR) {
+        continue;
+      }
+      if (wrote <= 0) {
+        t->local_error =
+            fmt::format("cannot write {}: {}", t->call->download_file->string(), ErrnoMessage());
+        return 0;
+      }
+      done += static_cast<size_t>(wrote);
     }
     return bytes;
   }
@@ -160,15 +232,20 @@ size_t OnRead(char* data, size_t size, size_t count, void* user) {
   if (want == 0) {
     return 0;
   }
-  size_t got = std::fread(data, 1, want, t->in);
-  if (got == 0) {
-    t->local_error =
-        fmt::format("cannot read {}: {}", t->call->upload_file->string(),
-                    std::ferror(t->in) ? ErrnoMessage() : std::string("file shrank while reading"));
+  if (t->in < 0) {
+    const std::string& body = t->call->body;
+    std::memcpy(data, body.data() + (body.size() - t->in_left), want);
+    t->in_left -= want;
+    return want;
+  }
+  std::string why = PreadAll(t->in, data, want, t->in_offset);
+  if (!why.empty()) {
+    t->local_error = fmt::format("cannot read {}: {}", t->call->upload_file->string(), why);
     return CURL_READFUNC_ABORT;
   }
-  t->in_left -= got;
-  return got;
+  t->in_offset += want;
+  t->in_left -= want;
+  return want;
 }
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -194,7 +271,7 @@ int OnProgress(void* user, curl_off_t /*dltotal*/, curl_off_t dlnow, curl_off_t 
   auto* t = static_cast<Transfer*>(user);
   const Call& call = *t->call;
   if (call.progress != nullptr && *call.progress) {
-    uint64_t now = static_cast<uint64_t>(call.upload_file != nullptr ? ulnow : dlnow);
+    uint64_t now = static_cast<uint64_t>(call.method == "PUT" ? ulnow : dlnow);
     (*call.progress)(call.progress_base + now);
   }
   return 0;
@@ -312,7 +389,13 @@ class S3Storage final : public RemoteStorage {
       return UploadMultipart(source, size, key, progress);
     }
     Call call = ObjectCall("PUT", key);
-    RETURN_IF_ERROR(SetFileBody(call, source, 0, size));
+    if (size <= tuning_.in_memory_upload_limit) {
+      // One read of the file serves both the signature's hash and the body.
+      ASSIGN_OR_RETURN(call.body, ReadWholeFile(source, size));
+      call.payload_hash = Sha256Hex(call.body);
+    } else {
+      RETURN_IF_ERROR(SetFileBody(call, source, 0, size));
+    }
     call.progress = &progress;
     ASSIGN_OR_RETURN(Reply reply, Execute(call));
     if (reply.status / 100 != 2) {
@@ -368,28 +451,63 @@ class S3Storage final : public RemoteStorage {
     return status;
   }
 
+  // Uploads the parts, up to S3Tuning::part_jobs at once (each on its own
+  // thread, so each with its own connection), then completes the upload.
+  // After the first failed part no new part starts.
   Status UploadParts(const std::filesystem::path& source, uint64_t size, std::string_view key,
                      const std::string& upload_id, const ByteProgress& progress) {
+    const size_t parts = static_cast<size_t>((size + tuning_.part_size - 1) / tuning_.part_size);
+    std::vector<std::string> etags(parts);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mu;
+    Status first_error;                 // guarded by mu
+    std::vector<uint64_t> sent(parts);  // guarded by mu: each part's bytes so far
+    uint64_t sent_total = 0;            // guarded by mu
+    uint64_t reported = 0;              // guarded by mu: never decreases
+    // Progress over all parts, serialised; a retried part restarting from 0
+    // does not move the reported figure back.
+    auto part_progress = [&](size_t index, uint64_t bytes) {
+      std::lock_guard<std::mutex> lock(mu);
+      sent_total = sent_total - sent[index] + bytes;
+      sent[index] = bytes;
+      if (sent_total > reported) {
+        reported = sent_total;
+        progress(reported);
+      }
+    };
+    auto worker = [&] {
+      for (size_t index = next++; index < parts && !failed; index = next++) {
+        uint64_t offset = index * tuning_.part_size;
+        Status status = UploadPart(
+            source, offset, std::min(tuning_.part_size, size - offset), key, upload_id, index,
+            etags[index], progress ? part_progress : std::function<void(size_t, uint64_t)>());
+        if (!status.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!failed.exchange(true)) {
+            first_error = std::move(status);
+          }
+        }
+      }
+    };
+    size_t threads = std::min<size_t>(parts, static_cast<size_t>(std::max(1, tuning_.part_jobs)));
+    std::vector<std::thread> helpers;
+    helpers.reserve(threads - 1);
+    for (size_t i = 1; i < threads; ++i) {
+      helpers.emplace_back(worker);
+    }
+    worker();
+    for (std::thread& helper : helpers) {
+      helper.join();
+    }
+    if (failed) {
+      return first_error;
+    }
+
     std::string complete = "<CompleteMultipartUpload>";
-    int number = 0;
-    for (uint64_t offset = 0; offset < size; offset += tuning_.part_size) {
-      ++number;
-      Call part = ObjectCall("PUT", key);
-      part.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
-      RETURN_IF_ERROR(
-          SetFileBody(part, source, offset, std::min(tuning_.part_size, size - offset)));
-      part.progress = &progress;
-      part.progress_base = offset;
-      ASSIGN_OR_RETURN(Reply reply, Execute(part));
-      if (reply.status != 200) {
-        return Failure(part, reply);
-      }
-      if (reply.etag.empty()) {
-        return Error(Code::kInvalid, "{}: part {} of a multipart upload: no ETag in the answer",
-                     Where(key), number);
-      }
-      complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", number,
-                              XmlEscape(reply.etag));
+    for (size_t index = 0; index < parts; ++index) {
+      complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", index + 1,
+                              XmlEscape(etags[index]));
     }
     complete += "</CompleteMultipartUpload>";
     Call finish = ObjectCall("POST", key);
@@ -400,6 +518,30 @@ class S3Storage final : public RemoteStorage {
     if (reply.status != 200 || !XmlElements(reply.body, "Error").empty()) {
       return Failure(finish, reply);
     }
+    return OkStatus();
+  }
+
+  // Uploads part `index` (part number index + 1) and stores its ETag.
+  Status UploadPart(const std::filesystem::path& source, uint64_t offset, uint64_t length,
+                    std::string_view key, const std::string& upload_id, size_t index,
+                    std::string& etag, const std::function<void(size_t, uint64_t)>& part_progress) {
+    Call part = ObjectCall("PUT", key);
+    part.query = {{"partNumber", std::to_string(index + 1)}, {"uploadId", upload_id}};
+    RETURN_IF_ERROR(SetFileBody(part, source, offset, length));
+    ByteProgress progress;
+    if (part_progress) {
+      progress = [&](uint64_t bytes) { part_progress(index, bytes); };
+    }
+    part.progress = &progress;
+    ASSIGN_OR_RETURN(Reply reply, Execute(part));
+    if (reply.status != 200) {
+      return Failure(part, reply);
+    }
+    if (reply.etag.empty()) {
+      return Error(Code::kInvalid, "{}: part {} of a multipart upload: no ETag in the answer",
+                   Where(key), index + 1);
+    }
+    etag = std::move(reply.etag);
     return OkStatus();
   }
 
@@ -541,11 +683,13 @@ class S3Storage final : public RemoteStorage {
     if (call.method == "HEAD") {
       curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
     } else if (call.method == "PUT") {
+      uint64_t length = call.upload_file != nullptr ? call.upload_length : call.body.size();
       curl_easy_setopt(handle, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(handle, CURLOPT_READFUNCTION, OnRead);
       curl_easy_setopt(handle, CURLOPT_READDATA, &transfer);
-      curl_easy_setopt(handle, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(call.upload_length));
+      curl_easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
+      curl_easy_setopt(handle, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferSize);
+      transfer.in_left = length;
     } else if (call.method == "POST") {
       curl_easy_setopt(handle, CURLOPT_POST, 1L);
       curl_easy_setopt(handle, CURLOPT_POSTFIELDS, call.body.c_str());
@@ -554,32 +698,32 @@ class S3Storage final : public RemoteStorage {
     } else if (call.method != "GET") {
       curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, call.method.c_str());
     }
+    if (call.download_file != nullptr) {
+      curl_easy_setopt(handle, CURLOPT_BUFFERSIZE, kDownloadBufferSize);
+    }
 
     CURLcode code = CURLE_OK;
-    if (call.upload_file != nullptr) {
-      transfer.in = std::fopen(call.upload_file->c_str(), "rbe");
-      if (transfer.in == nullptr ||
-          ::fseeko(transfer.in, static_cast<off_t>(call.upload_offset), SEEK_SET) != 0) {
-        local_error = fmt::format("cannot read {}: {}", call.upload_file->string(), ErrnoMessage());
-      }
-      transfer.in_left = call.upload_length;
+    Fd in(call.upload_file != nullptr ? ::open(call.upload_file->c_str(), O_RDONLY | O_CLOEXEC)
+                                      : -1);
+    if (call.upload_file != nullptr && in.get() < 0) {
+      local_error = fmt::format("cannot read {}: {}", call.upload_file->string(), ErrnoMessage());
     }
-    if (local_error.empty() && call.download_file != nullptr) {
-      transfer.out = std::fopen(call.download_file->c_str(), "wbe");
-      if (transfer.out == nullptr) {
-        local_error =
-            fmt::format("cannot write {}: {}", call.download_file->string(), ErrnoMessage());
-      }
+    transfer.in = in.get();
+    transfer.in_offset = call.upload_offset;
+    bool write_file = local_error.empty() && call.download_file != nullptr;
+    Fd out(write_file
+               ? ::open(call.download_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)
+               : -1);
+    if (write_file && out.get() < 0) {
+      local_error =
+          fmt::format("cannot write {}: {}", call.download_file->string(), ErrnoMessage());
     }
+    transfer.out = out.get();
     if (local_error.empty()) {
       code = curl_easy_perform(handle);
       curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
     }
-    if (transfer.in != nullptr) {
-      std::fclose(transfer.in);
-    }
-    if (transfer.out != nullptr && std::fclose(transfer.out) != 0 && transfer.local_error.empty() &&
-        code == CURLE_OK) {
+    if (!out.Close() && transfer.local_error.empty() && code == CURLE_OK) {
       transfer.local_error =
           fmt::format("cannot write {}: {}", call.download_file->string(), ErrnoMessage());
     }

@@ -9,9 +9,11 @@
 //
 // Operations: Exists is a HEAD; Download a GET streamed into a temp file
 // beside `dest`, renamed when complete; Upload one PUT carrying the file's
-// SHA-256 below S3Tuning::multipart_threshold, else a multipart upload
-// (aborted on failure, so no partial object is ever visible); List is
-// ListObjectsV2 with continuation tokens.
+// SHA-256 below S3Tuning::multipart_threshold (files up to
+// S3Tuning::in_memory_upload_limit are read once, into memory), else a
+// multipart upload with S3Tuning::part_jobs parts in flight (aborted on
+// failure, so no partial object is ever visible); List is ListObjectsV2 with
+// continuation tokens.
 //
 // Options read (DVC's names): endpointurl, region, profile, access_key_id,
 // secret_access_key, session_token, credentialpath, configpath (see
@@ -25,7 +27,10 @@
 //
 // Thread safety: every method may be called from several threads at once.
 // State is constant after construction; each thread keeps its own CURL
-// handle (connections are reused per thread).
+// handle (connections are reused per thread). A multipart upload runs its
+// extra part threads inside Upload and joins them before returning; the
+// progress callback is then called from those threads too, one call at a
+// time, with a figure that never decreases.
 #pragma once
 
 #include <chrono>
@@ -47,6 +52,12 @@ struct S3Tuning {
   uint64_t multipart_threshold = uint64_t{64} << 20;
   // Size of every part but the last (S3's minimum is 5 MiB). 16 MiB.
   uint64_t part_size = uint64_t{16} << 20;
+  // Parts of one multipart upload sent at once, each on its own thread and
+  // connection (on top of the transfer engine's jobs). 1: one after another.
+  int part_jobs = 4;
+  // Files up to this size are read into memory once, for both the payload
+  // hash and the body; larger ones are read twice from disk. 1 MiB.
+  uint64_t in_memory_upload_limit = uint64_t{1} << 20;
   // ListObjectsV2 max-keys (S3 caps it at 1,000).
   int list_page_size = 1000;
   // Tries per request, the first included.

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -225,6 +226,44 @@ TEST_F(S3rverTest, MultipartUpload) {
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1U);
   EXPECT_EQ((*listed)[0].size, data.size());
+}
+
+TEST_F(S3rverTest, MultipartPartsInParallelAssembleInOrder) {
+  S3Tuning tuning = FastTuning();
+  tuning.multipart_threshold = 5 << 20;
+  tuning.part_size = 5 << 20;
+  tuning.part_jobs = 3;
+  auto s3 = Open(tuning);
+  std::string data = Pattern((31 << 20) + 77, 11);  // seven parts, the last short
+  WriteFile(local_ / "big", data);
+  std::mutex mu;
+  std::vector<uint64_t> seen;
+  Status up = s3->Upload(local_ / "big", "big/parallel", [&](uint64_t n) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(n);
+  });
+  ASSERT_TRUE(up.ok()) << up.ToString();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), data.size());
+  ASSERT_TRUE(s3->Download("big/parallel", local_ / "back").ok());
+  EXPECT_TRUE(*ReadFileToString(local_ / "back") == data);
+}
+
+TEST_F(S3rverTest, InMemoryAndStreamedUploadsRoundTrip) {
+  S3Tuning tuning = FastTuning();
+  tuning.in_memory_upload_limit = 1000;
+  auto s3 = Open(tuning);
+  for (size_t size : {size_t{0}, size_t{1000}, size_t{1001}, size_t{3} << 20}) {
+    std::string data = Pattern(size, static_cast<unsigned>(size));
+    WriteFile(local_ / "in", data);
+    uint64_t last = 0;
+    std::string key = "sizes/" + std::to_string(size);
+    ASSERT_TRUE(s3->Upload(local_ / "in", key, [&](uint64_t n) { last = n; }).ok()) << size;
+    EXPECT_EQ(last, size);
+    ASSERT_TRUE(s3->Download(key, local_ / "out").ok()) << size;
+    EXPECT_TRUE(*ReadFileToString(local_ / "out") == data) << size;
+  }
 }
 
 TEST_F(S3rverTest, ListPagesThroughContinuationTokens) {
@@ -458,6 +497,7 @@ TEST(S3StorageTest, FailedMultipartUploadIsAborted) {
   S3Tuning tuning = FastTuning();
   tuning.multipart_threshold = 10;
   tuning.part_size = 4;
+  tuning.part_jobs = 1;  // one part at a time, so the requests come in a fixed order
   auto s3 = OpenS3Storage(S3Remote(server.port()), tuning);
   fs::path dir = MakeTempDir();
   WriteFile(dir / "in", "0123456789");
