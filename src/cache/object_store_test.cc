@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cache/hasher.h"
+#include "common/md5.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor {
@@ -145,6 +146,27 @@ TEST(ObjectStoreTest, LoadTreeRejectsCorruptObjects) {
                 "fa9497f5acccafcc3e6019657bdc5eb1.dir");  // md5sum of "[ ]"
   EXPECT_EQ(store.LoadTree("00000000000000000000000000000000.dir").status().code(),
             Code::kNotFound);
+}
+
+TEST(ObjectStoreTest, CopyCheckoutOfALargeObjectIsExact) {
+  // Several MiB, so the in-kernel copy takes more than one step where the
+  // filesystem splits it, and a short copy would show.
+  TempDir dir;
+  std::string data(5 * 1024 * 1024 + 17, '\0');
+  uint32_t x = 7;
+  for (char& c : data) {
+    x = x * 1664525U + 1013904223U;
+    c = static_cast<char>(x >> 24);
+  }
+  WriteFile(dir / "src", data);
+  const std::string md5 = Md5Hex(data);
+  HashInfo hash{md5, data.size(), std::nullopt};
+  ObjectStore store(dir / "cache");
+  ASSERT_TRUE(store.Save(dir / "src", hash, nullptr).ok());
+  ASSERT_TRUE(store.Checkout(dir / "copy", hash, std::vector<LinkType>{LinkType::kCopy}).ok());
+  EXPECT_EQ(ReadFile(dir / "copy").size(), data.size());
+  EXPECT_TRUE(ReadFile(dir / "copy") == data);
+  EXPECT_NE(InodeOf(dir / "copy"), InodeOf(store.ObjectPath(md5)));
 }
 
 TEST(ObjectStoreTest, CheckoutFileWithEachLinkType) {
