@@ -1,4 +1,5 @@
-// `conveyor status`: which stages changed since dvc.lock was written, and why.
+// `conveyor status`: which stages changed since dvc.lock was written, and why,
+// and which data tracked by .dvc files changed since it was added.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -8,7 +9,9 @@
 #include "cli/transfer_commands.h"
 #include "common/subprocess.h"
 #include "pipeline/gc.h"
+#include "pipeline/project_cache.h"
 #include "pipeline/repro.h"
+#include "pipeline/tracked_status.h"
 #include "remote/transfer.h"
 
 namespace conveyor::cli {
@@ -94,7 +97,8 @@ class StatusCommand : public Command {
     return "Show which stages changed since their last run, and what changed";
   }
   void Configure(CLI::App& app) override {
-    app.add_option("targets", targets_, "Stages to check, with their upstream (default: all)");
+    app.add_option("targets", targets_,
+                   "Stages to check, with their upstream, or .dvc files (default: all)");
     app.add_flag("--json", json_,
                  "Print a JSON object: stage -> list of changes (with --cloud: outputs by path)");
     app.add_flag("-c,--cloud", cloud_, "Compare the cache with a remote instead");
@@ -109,10 +113,24 @@ class StatusCommand : public Command {
     ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kRead));
     if (cloud_)
       return RunCloud(*loaded, console);
-    ShellRunner runner;  // status never runs commands
-    NullListener listener;
-    Repro repro(loaded->project, loaded->workspace, runner, listener);
-    ASSIGN_OR_RETURN(std::vector<StageReport> reports, repro.Inspect(targets_));
+    std::vector<std::string> stage_targets = targets_;
+    const std::vector<std::string> dvcfiles = TakeTrackedTargets(loaded->workspace, stage_targets);
+    const bool only_tracked = !targets_.empty() && stage_targets.empty();
+    std::vector<StageReport> reports;
+    if (!only_tracked) {
+      ShellRunner runner;  // status never runs commands
+      NullListener listener;
+      Repro repro(loaded->project, loaded->workspace, runner, listener);
+      ASSIGN_OR_RETURN(reports, repro.Inspect(stage_targets));
+    }
+    if (targets_.empty() || !dvcfiles.empty()) {
+      ASSIGN_OR_RETURN(std::unique_ptr<ProjectCache> cache, ProjectCache::Open(loaded->project));
+      ASSIGN_OR_RETURN(std::unique_ptr<ProjectHasher> hasher, cache->NewHasher());
+      ASSIGN_OR_RETURN(std::vector<StageReport> tracked,
+                       InspectTracked(loaded->project, loaded->workspace, cache->store(),
+                                      hasher->get(), dvcfiles));
+      std::move(tracked.begin(), tracked.end(), std::back_inserter(reports));
+    }
     if (json_) {
       console.Out(FormatJson(reports).dump(2));
       return OkStatus();

@@ -101,6 +101,32 @@ TEST_F(DataTest, CheckoutRestoresDeletedAndModifiedData) {
   EXPECT_EQ(ReadFile(dir_ / "data/a.txt"), "a\nb\n");
 }
 
+TEST_F(DataTest, StatusReportsChangedTrackedData) {
+  WriteFile(dir_ / "n.txt", "n\n");
+  ASSERT_EQ(RunConveyor(dir_.path(), "add data n.txt").exit_code, 0);
+  EXPECT_EQ(RunConveyor(dir_.path(), "status").out, "Data and pipelines are up to date.\n");
+
+  fs::remove_all(dir_ / "data");
+  fs::permissions(dir_ / "n.txt", fs::perms::owner_write, fs::perm_options::add);
+  WriteFile(dir_ / "n.txt", "edited\n");
+  auto changed = RunConveyor(dir_.path(), "status");
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_EQ(changed.out,
+            "data.dvc:\n\tchanged outs:\n\t\tdeleted:            data\n"
+            "n.txt.dvc:\n\tchanged outs:\n\t\tmodified:           n.txt\n");
+  // A .dvc file as the target: only its data.
+  auto one = RunConveyor(dir_.path(), "status n.txt.dvc --json");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out.find("data.dvc"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("\"modified\""), std::string::npos) << one.out;
+
+  // Restored, but the cache lost the object.
+  ASSERT_EQ(RunConveyor(dir_.path(), "checkout --force").exit_code, 0);
+  fs::remove_all(dir_ / ".dvc/cache");
+  auto uncached = RunConveyor(dir_.path(), "status n.txt.dvc");
+  EXPECT_NE(uncached.out.find("not in cache:       n.txt"), std::string::npos) << uncached.out;
+}
+
 TEST_F(DataTest, GcKeepsWhatIsUsedAndRemovesTheRest) {
   ASSERT_EQ(RunConveyor(dir_.path(), "add data").exit_code, 0);
   ASSERT_EQ(testing::Shell(dir_.path(),
