@@ -13,6 +13,7 @@ packages=(
   libxgboost-dev libopencv-dev libpng-dev libjpeg62-turbo-dev
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
   libcurl4-openssl-dev libssh-dev openssh-server
+  prometheus-cpp-dev prometheus
   chromium
 )
 # Node.js and npm for web/ (Swagger UI built into `conveyor serve`, the
@@ -59,20 +60,25 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 # openssh-server is here for its /usr/sbin/sshd, which the SFTP backend's
-# tests start themselves on a loopback port. Its postinst would also start a
-# system sshd on port 22; we want none. Unless the machine already has a
-# policy (Docker images ship one that forbids every start), a temporary
-# /usr/sbin/policy-rc.d forbids (exit 101) actions on ssh only, which
-# invoke-rc.d and deb-systemd-invoke honour, for the length of this install.
-# The install still succeeds; other services (postgresql) start as before,
-# and ssh is left enabled for the next boot, as any openssh-server install
-# leaves it.
+# tests start themselves on a loopback port; prometheus for promtool (the
+# /metrics tests) and for tests that start their own Prometheus on a loopback
+# port. Their postinsts would also start a system sshd on port 22 and a
+# system Prometheus on 9090; we want neither. Unless the machine already has
+# a policy (Docker images ship one that forbids every start), a temporary
+# /usr/sbin/policy-rc.d forbids (exit 101) actions on those two services
+# only, which invoke-rc.d and deb-systemd-invoke honour, for the length of
+# this install. The install still succeeds; other services (postgresql)
+# start as before, and both are left enabled for the next boot, as any
+# install of those packages leaves them.
 policy=/usr/sbin/policy-rc.d
-if [[ " ${missing[*]} " == *" openssh-server "* && ! -e "$policy" ]]; then
+if [[ (" ${missing[*]} " == *" openssh-server "* || " ${missing[*]} " == *" prometheus "*) &&
+  ! -e "$policy" ]]; then
   $sudo tee "$policy" >/dev/null <<'POLICY'
 #!/bin/sh
-# From install-deps.sh: start no sshd during the install.
-for arg; do case "$arg" in ssh | ssh.service | sshd | sshd.service) exit 101 ;; esac; done
+# From install-deps.sh: start no sshd and no Prometheus during the install.
+for arg; do case "$arg" in
+  ssh | ssh.service | sshd | sshd.service | prometheus | prometheus.service) exit 101 ;;
+esac; done
 exit 0
 POLICY
   $sudo chmod 755 "$policy"

@@ -1,7 +1,7 @@
 // `conveyor serve`: the model service — the paper's /predict,
 // /get_experiment_metas and /replace_ml_model, plus /healthz and /readyz,
-// the KServe V2 routes, and the API's own description (/openapi.json, and
-// Swagger UI at /docs).
+// the KServe V2 routes, the API's own description (/openapi.json, and
+// Swagger UI at /docs), and Prometheus metrics (/metrics).
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +21,7 @@
 #include "serving/api_docs.h"
 #include "serving/http_server.h"
 #include "serving/kserve_v2.h"
+#include "serving/metrics.h"
 #include "serving/model_loader.h"
 #include "serving/model_manager.h"
 #include "serving/model_service.h"
@@ -76,6 +77,8 @@ class ServeCommand : public Command {
     app.add_option("--grace", grace_seconds_,
                    "Seconds to let in-flight requests finish on SIGTERM/SIGINT")
         ->capture_default_str();
+    app.add_flag("--no-metrics", no_metrics_,
+                 "Serve no GET /metrics and keep no metrics (Prometheus's format; on by default)");
     app.add_flag("--openapi", print_openapi_,
                  "Print the server's OpenAPI document (JSON) to stdout and exit; loads no model");
     app.footer(
@@ -95,7 +98,7 @@ class ServeCommand : public Command {
         "the Open Inference Protocol (KServe V2): /v2, /v2/health/{live,ready},\n"
         "/v2/models/NAME[/ready], POST /v2/models/NAME/infer. The API is described at\n"
         "GET /openapi.json (OpenAPI 3) and can be tried in a browser at /docs (Swagger UI,\n"
-        "built into the binary).\n"
+        "built into the binary). GET /metrics: Prometheus metrics (off with --no-metrics).\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
         "in-flight requests within --grace, exit 0.");
   }
@@ -179,28 +182,40 @@ class ServeCommand : public Command {
   Status Serve(serving::ModelLoader& loader, RegistryStore& metas_store,
                const std::string& reference, Console& console) {
     const std::string model_name = reference.substr(0, reference.find('@'));
-    serving::ModelManager manager(loader);
+    // Declared before everything that reports to it, so destroyed after.
+    std::unique_ptr<serving::ServingMetrics> metrics;
+    if (!no_metrics_)
+      metrics = std::make_unique<serving::ServingMetrics>();
+    serving::ModelManager manager(loader, {}, metrics.get());
     ASSIGN_OR_RETURN(serving::SwapReport loaded, manager.Replace(reference));
     console.Note(fmt::format(
         "Loaded {} in {:.3f} s", loaded.new_model.ToString(),
         static_cast<double>((loaded.load_time + loaded.check_time + loaded.warm_time).count()) /
             1e6));
 
-    serving::ModelService service(manager, metas_store, model_name);
+    serving::ModelService service(manager, metas_store, model_name, {}, metrics.get());
     serving::Router router;
     RETURN_IF_ERROR(service.AddRoutes(router));
-    serving::KserveV2 v2(manager, CONVEYOR_VERSION);
+    serving::KserveV2 v2(manager, CONVEYOR_VERSION, {}, metrics.get());
     RETURN_IF_ERROR(v2.AddRoutes(router));
     RETURN_IF_ERROR(serving::AddApiDocsRoutes(router, OpenApiDocument(model_name)));
     serving::AccessLog access_log(std::cerr);
-    serving::HttpServer server(router, {&access_log});
+    std::vector<serving::RequestObserver*> observers = {&access_log};
+    if (metrics != nullptr) {
+      RETURN_IF_ERROR(metrics->AddRoute(router));
+      observers.push_back(metrics.get());
+    }
+    serving::HttpServer server(router, observers);
+    if (metrics != nullptr)
+      metrics->SetInFlightSource([&server] { return server.requests_in_flight(); });
     InstallInterruptHandlers();
     RETURN_IF_ERROR(server.Start(options_));
     console.Note(
         fmt::format("Serving {} on http://{}:{} (POST /predict, GET "
                     "/get_experiment_metas, POST /replace_ml_model, /healthz, /readyz; "
-                    "API docs at /docs, /openapi.json)",
-                    loaded.new_model.ToString(), options_.address, server.port()));
+                    "API docs at /docs, /openapi.json{})",
+                    loaded.new_model.ToString(), options_.address, server.port(),
+                    metrics != nullptr ? "; metrics at /metrics" : ""));
     while (InterruptSignal() == 0)
       std::this_thread::sleep_for(50ms);
     console.Note("Shutting down: finishing requests in flight");
@@ -210,8 +225,10 @@ class ServeCommand : public Command {
     return OkStatus();
   }
 
-  static std::string OpenApiDocument(const std::string& model_name) {
-    return serving::BuildOpenApiSpec({.server_version = CONVEYOR_VERSION, .model_name = model_name})
+  std::string OpenApiDocument(const std::string& model_name) const {
+    return serving::BuildOpenApiSpec({.server_version = CONVEYOR_VERSION,
+                                      .model_name = model_name,
+                                      .metrics = !no_metrics_})
         .dump(2);
   }
 
@@ -231,6 +248,7 @@ class ServeCommand : public Command {
   }
 
   bool print_openapi_ = false;
+  bool no_metrics_ = false;
   std::string model_;
   std::string registry_;
   RemoteServingOptions remote_;

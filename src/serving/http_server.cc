@@ -273,4 +273,6 @@ size_t HttpServer::open_connections() const { return impl_->open_connections(); 
 
 uint64_t HttpServer::rejected_connections() const { return impl_->rejected(); }
 
+int64_t HttpServer::requests_in_flight() const { return impl_->requests_in_flight(); }
+
 }  // namespace conveyor::serving

@@ -109,6 +109,10 @@ class HttpServer {
   size_t open_connections() const;
   // Connections refused with 503 because of max_connections, since Start.
   uint64_t rejected_connections() const;
+  // Requests being routed and handled right now (from the handler's call to
+  // its return; a request waiting in a pipeline queue or being written is not
+  // counted). Lock-free: one relaxed atomic load.
+  int64_t requests_in_flight() const;
 
  private:
   class Impl;

@@ -286,6 +286,7 @@ void Session::OnRequest() {
   Pending pending;
   pending.route = kNotRouted;
   HttpResponse response;
+  const ServerCore::InFlight in_flight(core_);
   Result<ParsedTarget> target = ParseTarget(request.target);
   if (!target.ok()) {
     response = JsonError(400, "bad_request", target.status().message());
@@ -337,6 +338,7 @@ void Session::Enqueue(HttpResponse response, Pending pending, bool keep_alive, b
                                pending.request_id, response.status));
     response = JsonError(500, "internal", "the handler returned an invalid status");
   }
+  pending.error_kind = std::move(response.error_kind);
   auto& out = pending.response;
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
@@ -385,6 +387,7 @@ void Session::OnWrite(beast::error_code ec, size_t bytes) {
   record.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - done.start);
   record.start = done.wall_start;
+  record.error_kind = done.error_kind;
   record.request_id = done.request_id;
   record.remote = remote_;
   core_.Report(record);

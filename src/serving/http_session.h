@@ -64,6 +64,22 @@ class ServerCore {
   void Unregister(Session* session);
   size_t open_connections() const;
 
+  // Requests whose handler is running (routing included).
+  int64_t requests_in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // Counts one request in flight for its lifetime.
+  class InFlight {
+   public:
+    explicit InFlight(ServerCore& core) : core_(core) {
+      core_.in_flight_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~InFlight() { core_.in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    ServerCore& core_;
+  };
+
  protected:
   void BeginStopping() { stopping_.store(true, std::memory_order_release); }
   std::vector<std::shared_ptr<Session>> LiveSessions() const;
@@ -79,6 +95,7 @@ class ServerCore {
   const std::vector<RequestObserver*> observers_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_id_{0};
+  std::atomic<int64_t> in_flight_{0};
 
   mutable std::mutex mu_;
   std::condition_variable sessions_changed_;
@@ -107,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string method;
     std::string path;
     std::string request_id;
+    std::string error_kind;
     uint64_t request_bytes = 0;
     std::chrono::steady_clock::time_point start;
     std::chrono::system_clock::time_point wall_start;

@@ -37,7 +37,10 @@ HttpResponse JsonError(int status, std::string_view code, std::string_view messa
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
   // Messages may quote client input (a path, a header): invalid UTF-8 is
   // replaced rather than thrown on.
-  return JsonResponse(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
+  HttpResponse response =
+      JsonResponse(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
+  response.error_kind = code;
+  return response;
 }
 
 HttpResponse JsonResponse(std::string body, int status) {

@@ -34,6 +34,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // For an error, its kind as a short snake_case word ("invalid_input",
+  // "not_ready"): the `code` of JsonError, a bounded label for metrics.
+  // Empty for success. Not sent.
+  std::string error_kind;
 };
 
 // {"error": {"code": "<code>", "message": "<message>"}} with `status`.

@@ -59,11 +59,29 @@ Json Tensor(const std::string& name, const std::vector<int64_t>& shape, const st
 HttpResponse V2Error(int status, std::string_view message) {
   Json body;
   body["error"] = message;
-  return JsonResponse(body.dump(), status);
+  HttpResponse response = JsonResponse(body.dump(), status);
+  switch (status) {
+    case 400:
+      response.error_kind = "invalid_input";
+      break;
+    case 404:
+      response.error_kind = "not_found";
+      break;
+    case 503:
+      response.error_kind = "not_ready";
+      break;
+    default:
+      response.error_kind = "prediction_failed";
+  }
+  return response;
 }
 
-KserveV2::KserveV2(ModelManager& manager, std::string server_version, const InputLimits& limits)
-    : manager_(manager), server_version_(std::move(server_version)), limits_(limits) {}
+KserveV2::KserveV2(ModelManager& manager, std::string server_version, const InputLimits& limits,
+                   PredictionObserver* predictions)
+    : manager_(manager),
+      server_version_(std::move(server_version)),
+      limits_(limits),
+      predictions_(predictions) {}
 
 Status KserveV2::AddRoutes(Router& router) {
   RETURN_IF_ERROR(
@@ -181,9 +199,12 @@ HttpResponse KserveV2::Infer(const HttpRequest& request) const {
                            row.value().values.end());
     ++features.rows;
   }
+  const auto start = std::chrono::steady_clock::now();
   Result<std::vector<Prediction>> predictions = model->Predict(features);
   if (!predictions.ok())
     return V2Error(500, predictions.status().message());
+  if (predictions_ != nullptr)
+    predictions_->OnPredictions(*model, *predictions, std::chrono::steady_clock::now() - start);
 
   const int64_t n = static_cast<int64_t>(predictions->size());
   const int64_t classes = static_cast<int64_t>(spec.labels.size());

@@ -29,6 +29,7 @@
 #include "common/status.h"
 #include "serving/model_input.h"
 #include "serving/model_manager.h"
+#include "serving/prediction_observer.h"
 #include "serving/router.h"
 
 namespace conveyor::serving {
@@ -36,8 +37,10 @@ namespace conveyor::serving {
 class KserveV2 {
  public:
   // `manager` must outlive this object. `server_version` is what GET /v2
-  // reports.
-  KserveV2(ModelManager& manager, std::string server_version, const InputLimits& limits = {});
+  // reports. `predictions` (optional, must outlive this object) is told of
+  // every successful infer.
+  KserveV2(ModelManager& manager, std::string server_version, const InputLimits& limits = {},
+           PredictionObserver* predictions = nullptr);
 
   Status AddRoutes(Router& router);
 
@@ -53,9 +56,12 @@ class KserveV2 {
   ModelManager& manager_;
   const std::string server_version_;
   const InputLimits limits_;
+  PredictionObserver* const predictions_;
 };
 
-// {"error": "<message>"} with `status`: the protocol's error shape.
+// {"error": "<message>"} with `status`: the protocol's error shape. Its
+// error_kind is that of the service's errors for the same case: 400
+// "invalid_input", 404 "not_found", 503 "not_ready", 500 "prediction_failed".
 HttpResponse V2Error(int status, std::string_view message);
 
 }  // namespace conveyor::serving

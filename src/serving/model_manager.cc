@@ -27,8 +27,8 @@ std::string_view ModelStateName(ModelManager::State state) {
   return "unknown";
 }
 
-ModelManager::ModelManager(ModelLoader& loader, ModelManagerOptions options)
-    : loader_(loader), options_(options) {}
+ModelManager::ModelManager(ModelLoader& loader, ModelManagerOptions options, SwapObserver* observer)
+    : loader_(loader), options_(options), observer_(observer) {}
 
 ModelManager::~ModelManager() {
   std::shared_ptr<const ServedModel> last;
@@ -47,6 +47,18 @@ std::shared_ptr<const ServedModel> ModelManager::Current() const {
 
 Result<SwapReport> ModelManager::Replace(std::string_view ref) {
   const std::lock_guard<std::mutex> lock(replace_mu_);
+  Result<SwapReport> report = ReplaceLocked(ref);
+  if (observer_ != nullptr) {
+    if (report.ok()) {
+      observer_->OnSwapped(*Current());
+    } else {
+      observer_->OnSwapFailed(ref, report.status());
+    }
+  }
+  return report;
+}
+
+Result<SwapReport> ModelManager::ReplaceLocked(std::string_view ref) {
   const State before = state_.load(std::memory_order_relaxed);
   const bool had_model = before == State::kReady;
   state_.store(had_model ? State::kSwapping : State::kLoading, std::memory_order_release);

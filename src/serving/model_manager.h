@@ -46,6 +46,18 @@ struct ModelManagerOptions {
   int warm_predictions = 3;  // Warm(n) before publishing; 0 skips warm-up
 };
 
+// Told the outcome of every Replace (the first load included), for metrics.
+// Called on the replacing thread under the manager's replace lock, so calls
+// never overlap; keep them quick. Must not call Replace.
+class SwapObserver {
+ public:
+  virtual ~SwapObserver() = default;
+  // `model` has just been published (Current() returns it).
+  virtual void OnSwapped(const ServedModel& model) = 0;
+  // Replace(`reference`) failed with `why`; nothing changed.
+  virtual void OnSwapFailed(std::string_view reference, const Status& why) = 0;
+};
+
 struct SwapReport {
   ModelIdentity old_model;  // name empty when nothing was being served
   ModelIdentity new_model;
@@ -58,8 +70,10 @@ class ModelManager {
  public:
   enum class State { kEmpty, kLoading, kReady, kSwapping };
 
-  // `loader` must outlive the manager.
-  explicit ModelManager(ModelLoader& loader, ModelManagerOptions options = {});
+  // `loader` must outlive the manager, and so must `observer` (optional:
+  // told of each Replace's outcome).
+  explicit ModelManager(ModelLoader& loader, ModelManagerOptions options = {},
+                        SwapObserver* observer = nullptr);
   // Releases the current model and waits for the reaper to delete it.
   // Handles still held elsewhere are deleted by whoever drops them last.
   ~ModelManager();
@@ -88,9 +102,12 @@ class ModelManager {
   void DrainReaper() { reaper_.Drain(); }
 
  private:
+  Result<SwapReport> ReplaceLocked(std::string_view ref);
+
   // Constant after construction.
   ModelLoader& loader_;
   const ModelManagerOptions options_;
+  SwapObserver* const observer_;
 
   // Declared before current_ so that it is destroyed after it.
   ModelReaper reaper_;

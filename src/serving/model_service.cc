@@ -66,10 +66,12 @@ int HttpStatusForCode(Code code) {
 }
 
 ModelService::ModelService(ModelManager& manager, RegistryStore& metas_store,
-                           std::string model_name, const InputLimits& limits)
+                           std::string model_name, const InputLimits& limits,
+                           PredictionObserver* predictions)
     : manager_(manager),
       model_name_(std::move(model_name)),
       limits_(limits),
+      predictions_(predictions),
       metas_store_(metas_store) {}
 
 Status ModelService::AddRoutes(Router& router) {
@@ -94,9 +96,12 @@ HttpResponse ModelService::Predict(const HttpRequest& request) const {
     const InputError& error = input.error();
     return JsonError(HttpStatusFor(error.kind), InputErrorCode(error.kind), error.message);
   }
+  const auto start = std::chrono::steady_clock::now();
   Result<std::vector<Prediction>> predictions = model->Predict(input.value());
   if (!predictions.ok())
     return ErrorFor(predictions.status(), "prediction_failed");
+  if (predictions_ != nullptr)
+    predictions_->OnPredictions(*model, *predictions, std::chrono::steady_clock::now() - start);
   Json json;
   if (predictions->size() == 1) {
     json = PredictionJson(predictions->front());

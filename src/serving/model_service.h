@@ -22,6 +22,7 @@
 #include "registry/registry_store.h"
 #include "serving/model_input.h"
 #include "serving/model_manager.h"
+#include "serving/prediction_observer.h"
 #include "serving/router.h"
 
 namespace conveyor::serving {
@@ -30,9 +31,10 @@ class ModelService {
  public:
   // `model_name` is the registry model that `/replace_ml_model?tag=` picks
   // versions of. `manager` and `metas_store` must outlive the service, and
-  // `metas_store` must not be used by anyone else.
+  // `metas_store` must not be used by anyone else. `predictions` (optional,
+  // must outlive the service) is told of every successful /predict.
   ModelService(ModelManager& manager, RegistryStore& metas_store, std::string model_name,
-               const InputLimits& limits = {});
+               const InputLimits& limits = {}, PredictionObserver* predictions = nullptr);
 
   // Registers the five routes.
   Status AddRoutes(Router& router);
@@ -48,6 +50,7 @@ class ModelService {
   ModelManager& manager_;
   const std::string model_name_;
   const InputLimits limits_;
+  PredictionObserver* const predictions_;
 
   std::mutex store_mu_;
   RegistryStore& metas_store_;  // guarded by store_mu_

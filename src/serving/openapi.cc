@@ -605,6 +605,28 @@ Json DocsPaths() {
   return paths;
 }
 
+Json MetricsPath() {
+  Json success{
+      {"200",
+       {{"description",
+         "Every series in the Prometheus text exposition format 0.0.4 (also when OpenMetrics "
+         "is asked for)."},
+        {"headers", {{"X-Request-Id", RequestIdHeader()}}},
+        {"content",
+         {{"text/plain",
+           {{"schema", Type("string")},
+            {"example",
+             "# HELP conveyor_http_requests_total HTTP requests answered, by route pattern, "
+             "method and status code.\n# TYPE conveyor_http_requests_total counter\n"
+             "conveyor_http_requests_total{code=\"200\",method=\"POST\",route=\"/predict\"} "
+             "42\n"}}}}}}}};
+  return Json{{"get", Operation("getMetrics", "monitoring", "Prometheus metrics",
+                                "Requests, errors, predictions by class, prediction scores, "
+                                "inference time, the model served and its swaps, and process "
+                                "metrics, for Prometheus to scrape (see docs/serving.md).",
+                                Responses(std::move(success), {}, false))}};
+}
+
 }  // namespace
 
 Json BuildOpenApiSpec(const OpenApiOptions& options) {
@@ -631,6 +653,10 @@ Json BuildOpenApiSpec(const OpenApiOptions& options) {
       {{"name", "probes"}, {"description", "Liveness and readiness for Kubernetes."}},
       {{"name", "kserve-v2"}, {"description", "The Open Inference Protocol over REST."}},
       {{"name", "docs"}, {"description", "This document and its page."}}};
+  if (options.metrics) {
+    spec["tags"].push_back(
+        {{"name", "monitoring"}, {"description", "Metrics in Prometheus's formats."}});
+  }
 
   Json paths;
   paths["/predict"]["post"] = PredictOperation(model);
@@ -646,6 +672,8 @@ Json BuildOpenApiSpec(const OpenApiOptions& options) {
                           {{503, "Error", "no model is loaded and warm yet (not_ready)"}}, false));
   paths.update(V2Paths(model, options.server_version));
   paths.update(DocsPaths());
+  if (options.metrics)
+    paths["/metrics"] = MetricsPath();
   spec["paths"] = std::move(paths);
 
   spec["components"]["schemas"] = Schemas();

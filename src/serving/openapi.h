@@ -1,7 +1,7 @@
 // The OpenAPI 3.0.3 description of `conveyor serve`: every route the model
-// service (model_service.h), the Open Inference Protocol (kserve_v2.h) and the
-// documentation pages (api_docs.h) register, with their parameters, request
-// bodies, response bodies and errors.
+// service (model_service.h), the Open Inference Protocol (kserve_v2.h), the
+// documentation pages (api_docs.h) and the metrics (metrics.h) register, with their parameters,
+// request bodies, response bodies and errors.
 //
 // The document is written by hand here rather than derived from the
 // handlers, so it can carry prose and examples; openapi_test.cc keeps it
@@ -30,6 +30,9 @@ struct OpenApiOptions {
   // The model being served: the example value of {name} in the V2 paths and
   // the model name in example payloads. Empty: "model".
   std::string model_name;
+  // Whether GET /metrics (metrics.h) is served and so documented: `conveyor
+  // serve` says true unless --no-metrics.
+  bool metrics = false;
 };
 
 // The whole document. Never fails; the result is the same for the same

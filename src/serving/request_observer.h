@@ -24,6 +24,9 @@ struct RequestRecord {
   // From the start of reading the request header to the response written.
   std::chrono::microseconds duration{0};
   std::chrono::system_clock::time_point start;  // when reading the header began
+  // The response's HttpResponse::error_kind ("invalid_input"); empty for
+  // success.
+  std::string_view error_kind;
   std::string_view request_id;
   std::string_view remote;  // "127.0.0.1:53122"
 };
