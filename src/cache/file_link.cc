@@ -90,17 +90,12 @@ Result<bool> CopyInKernel(int src_fd, int dst_fd, const fs::path& dst) {
   }
 }
 
-// Copies src to a new dst, by reflink when `reflink_only`, else by reflink
-// or copying (in the kernel when nothing is hashed, else streaming). Returns the md5 when `md5` is
-// given (hashing dst's content).
-Status CopyImpl(const fs::path& src, const fs::path& dst, mode_t mode, bool reflink_only,
-                Md5* md5) {
-  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0)
-    return Failure("read", src);
-  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (out.get() < 0)
-    return Failure("create", dst);
+// Fills the empty file `out` (to be named `dst`) with the content of `in`
+// (read from `src`), by reflink when `reflink_only`, else by reflink or
+// copying (in the kernel when nothing is hashed, else streaming). Hashes the
+// content into `md5` when given.
+Status Fill(Fd& in, Fd& out, const fs::path& src, const fs::path& dst, bool reflink_only,
+            Md5* md5) {
   Status status;
   bool cloned = ::ioctl(out.get(), FICLONE, in.get()) == 0;
   if (cloned) {
@@ -136,6 +131,19 @@ Status CopyImpl(const fs::path& src, const fs::path& dst, mode_t mode, bool refl
     else if (!*copied)
       status = CopyStream(in.get(), out.get(), src, dst, md5);
   }
+  return status;
+}
+
+// Copies src to a new dst (see Fill); removes dst on failure.
+Status CopyImpl(const fs::path& src, const fs::path& dst, mode_t mode, bool reflink_only,
+                Md5* md5) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0)
+    return Failure("read", src);
+  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (out.get() < 0)
+    return Failure("create", dst);
+  Status status = Fill(in, out, src, dst, reflink_only, md5);
   if (status.ok() && !out.Close())
     status = Failure("write", dst);
   if (!status.ok())
@@ -143,7 +151,62 @@ Status CopyImpl(const fs::path& src, const fs::path& dst, mode_t mode, bool refl
   return status;
 }
 
+// Renames `from` over `to`; removes `from` when that fails.
+Status RenameOver(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) == 0)
+    return OkStatus();
+  Status status = Failure("create", to);
+  ::unlink(from.c_str());
+  return status;
+}
+
+// Copies (or reflinks) src into an unnamed file in dst's directory
+// (O_TMPFILE) and links it in as dst once complete, or, when dst exists,
+// under a temporary name renamed over it. Returns false, with nothing left
+// behind, when the file system (or a missing /proc) does not allow it.
+Result<bool> CopyUnnamed(const fs::path& src, const fs::path& dst, bool reflink_only) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0)
+    return Failure("read", src);
+  fs::path dir = dst.has_parent_path() ? dst.parent_path() : fs::path(".");
+  Fd out(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666));
+  if (out.get() < 0) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+      return false;
+    return Failure("create", dst);
+  }
+  RETURN_IF_ERROR(Fill(in, out, src, dst, reflink_only, nullptr));
+  std::string self = fmt::format("/proc/self/fd/{}", out.get());
+  fs::path name = dst;
+  int linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW);
+  if (linked != 0 && errno == EEXIST) {
+    name = TempPathBeside(dst);
+    linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW);
+  }
+  if (linked != 0)
+    return errno == ENOENT ? Result<bool>(false) : Failure("create", dst);
+  if (!out.Close()) {
+    Status status = Failure("write", dst);
+    ::unlink(name.c_str());
+    return status;
+  }
+  if (name != dst)
+    RETURN_IF_ERROR(RenameOver(name, dst));
+  return true;
+}
+
 }  // namespace
+
+Status PlaceLink(LinkType type, const fs::path& src, const fs::path& dst) {
+  if (type == LinkType::kCopy || type == LinkType::kReflink) {
+    ASSIGN_OR_RETURN(bool placed, CopyUnnamed(src, dst, type == LinkType::kReflink));
+    if (placed)
+      return OkStatus();
+  }
+  fs::path tmp = TempPathBeside(dst);
+  RETURN_IF_ERROR(MakeLink(type, src, tmp));
+  return RenameOver(tmp, dst);
+}
 
 Status MakeLink(LinkType type, const fs::path& src, const fs::path& dst) {
   switch (type) {

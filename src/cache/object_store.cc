@@ -37,6 +37,11 @@ Status RemoveAll(const fs::path& path) {
   return OkStatus();
 }
 
+// Files of one directory checked out at once: the work per file is mostly
+// system calls (allocating the inode, copying, linking it in) and waiting on
+// the disk, so a few more threads than cores keep both busy.
+int CheckoutThreads() { return 2 * DefaultThreadCount(); }
+
 // Strict ancestors of `relpath` inside the tree, deepest first.
 void RemoveEmptyParents(const fs::path& root, std::string_view relpath) {
   size_t slash = relpath.rfind('/');
@@ -169,7 +174,8 @@ Status ObjectStore::Save(const fs::path& workspace_path, const HashInfo& hash, c
 }
 
 Status ObjectStore::CheckoutFile(const fs::path& object, const fs::path& target,
-                                 std::span<const LinkType> link_types, size_t& first_type) const {
+                                 std::span<const LinkType> link_types,
+                                 std::atomic<size_t>& first_type) const {
   struct stat st {};
   if (::lstat(target.c_str(), &st) == 0) {
     struct stat obj {};
@@ -187,22 +193,20 @@ Status ObjectStore::CheckoutFile(const fs::path& object, const fs::path& target,
     if (S_ISDIR(st.st_mode))
       RETURN_IF_ERROR(RemoveAll(target));
   }
-  fs::path tmp = TempPathBeside(target);
   std::string reasons;
-  for (size_t i = first_type; i < link_types.size(); ++i) {
-    Status made = MakeLink(link_types[i], object, tmp);
+  for (size_t i = first_type.load(); i < link_types.size(); ++i) {
+    Status made = PlaceLink(link_types[i], object, target);
     if (!made.ok()) {
       if (!reasons.empty())
         reasons += "; ";
       reasons += fmt::format("{}: {}", LinkTypeName(link_types[i]), made.message());
       continue;
     }
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-      Status status = Error(Code::kIo, "cannot create {}: {}", target.string(), ErrnoMessage());
-      ::unlink(tmp.c_str());
-      return status;
+    // Later files skip the types that failed (other threads may have
+    // skipped further already).
+    size_t seen = first_type.load();
+    while (seen < i && !first_type.compare_exchange_weak(seen, i)) {
     }
-    first_type = i;
     return OkStatus();
   }
   return Error(Code::kIo, "cannot check out {}: no link type worked ({})", target.string(),
@@ -211,7 +215,7 @@ Status ObjectStore::CheckoutFile(const fs::path& object, const fs::path& target,
 
 Status ObjectStore::Checkout(const fs::path& workspace_path, const HashInfo& hash,
                              std::span<const LinkType> link_types, IgnoreRules* ignore) {
-  size_t first_type = 0;
+  std::atomic<size_t> first_type{0};
   if (!hash.IsDir()) {
     std::optional<fs::path> object = Find(hash.md5);
     if (!object.has_value()) {
@@ -238,21 +242,28 @@ Status ObjectStore::Checkout(const fs::path& workspace_path, const HashInfo& has
   if (ec)
     return Error(Code::kIo, "cannot create {}: {}", workspace_path.string(), ec.message());
 
+  // Directories first, once each; then the files, several at a time (each
+  // placed whole by PlaceLink, so the guarantees are per file).
   std::unordered_set<std::string_view> wanted;
+  std::unordered_set<std::string> made;
   for (const TreeEntry& entry : tree->entries) {
+    wanted.insert(entry.relpath);
+    fs::path parent = (workspace_path / entry.relpath).parent_path();
+    if (!made.insert(parent.string()).second)
+      continue;
+    fs::create_directories(parent, ec);
+    if (ec)
+      return Error(Code::kIo, "cannot create {}: {}", parent.string(), ec.message());
+  }
+  RETURN_IF_ERROR(ParallelFor(tree->entries.size(), CheckoutThreads(), [&](size_t i) {
+    const TreeEntry& entry = tree->entries[i];
     std::optional<fs::path> object = Find(entry.md5);
     if (!object.has_value()) {
       return Error(Code::kNotFound, "cannot check out {}: object {} ({}) is not in the cache {}",
                    workspace_path.string(), entry.md5, entry.relpath, cache_dir_.string());
     }
-    fs::path target = workspace_path / entry.relpath;
-    fs::create_directories(target.parent_path(), ec);
-    if (ec) {
-      return Error(Code::kIo, "cannot create {}: {}", target.parent_path().string(), ec.message());
-    }
-    RETURN_IF_ERROR(CheckoutFile(*object, target, link_types, first_type));
-    wanted.insert(entry.relpath);
-  }
+    return CheckoutFile(*object, workspace_path / entry.relpath, link_types, first_type);
+  }));
 
   // Remove files that are not in the tree (ignored files stay).
   IgnoreRules* rules = nullptr;

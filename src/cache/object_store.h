@@ -18,6 +18,7 @@
 // the same object are safe (each renames a complete file).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -58,7 +59,10 @@ class ObjectStore {
 
   // Materialises `hash` at `workspace_path`, using for each file the first of
   // `link_types` that works (a type that fails once is not tried again for
-  // the rest of the directory). An existing file there is replaced; for a
+  // the rest of the directory). A directory's files are checked out several
+  // at a time, each written under a temporary name and renamed into place,
+  // so an interrupted checkout never leaves a partial file under its final
+  // name; on the first failure no new file is started. An existing file there is replaced; for a
   // directory, files not in the tree are removed (except those `ignore`
   // ignores, when given; empty directories left behind are removed too).
   Status Checkout(const std::filesystem::path& workspace_path, const HashInfo& hash,
@@ -75,8 +79,10 @@ class ObjectStore {
 
  private:
   Status SaveFile(const std::filesystem::path& source, std::string_view md5, uint64_t size) const;
+  // `first_type`: the first of `link_types` still worth trying (shared by the
+  // threads checking out one directory).
   Status CheckoutFile(const std::filesystem::path& object, const std::filesystem::path& target,
-                      std::span<const LinkType> link_types, size_t& first_type) const;
+                      std::span<const LinkType> link_types, std::atomic<size_t>& first_type) const;
 
   // Constant after construction.
   std::filesystem::path cache_dir_;

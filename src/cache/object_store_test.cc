@@ -1,11 +1,13 @@
 #include "cache/object_store.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <vector>
 
+#include "cache/file_link.h"
 #include "cache/hasher.h"
 #include "common/md5.h"
 #include "testing/temp_dir.h"
@@ -193,6 +195,45 @@ TEST(ObjectStoreTest, CheckoutFileWithEachLinkType) {
   WriteFile(dir / "default", "stale");
   ASSERT_TRUE(store.Checkout(dir / "default", hash, DefaultLinkTypes()).ok());
   EXPECT_EQ(ReadFile(dir / "default"), "abc");
+}
+
+TEST(ObjectStoreTest, CopyCheckoutOfManyFilesReplacesAndLeavesNoTemporaries) {
+  TempDir dir;
+  // Enough files for every checkout thread to take several, in two folders.
+  for (int i = 0; i < 200; ++i)
+    WriteFile(dir / "data" / (i % 2 == 0 ? "even" : "odd") / fmt::format("f{}", i),
+              fmt::format("content {}", i));
+  HashedObject hashed = HashOrDie(dir / "data");
+  ObjectStore store(dir / "cache");
+  ASSERT_TRUE(store.Save(dir / "data", hashed.hash, &*hashed.tree).ok());
+  // Some workspace files exist with other content: replaced in one step.
+  fs::remove_all(dir / "data");
+  WriteFile(dir / "data" / "even" / "f0", "stale");
+  WriteFile(dir / "data" / "odd" / "f1", "stale");
+  std::vector<LinkType> copy{LinkType::kCopy};
+  Status status = store.Checkout(dir / "data", hashed.hash, copy);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  for (int i = 0; i < 200; ++i) {
+    fs::path file = dir / "data" / (i % 2 == 0 ? "even" : "odd") / fmt::format("f{}", i);
+    EXPECT_EQ(ReadFile(file), fmt::format("content {}", i)) << file;
+    EXPECT_NE(ModeOf(file) & S_IWUSR, 0u) << file;
+  }
+  // Exactly the tree's files: no temporary names left anywhere.
+  EXPECT_EQ(CountFiles(dir / "data"), 200u);
+}
+
+TEST(ObjectStoreTest, PlaceLinkReplacesAFileWithACompleteCopy) {
+  TempDir dir;
+  WriteFile(dir / "src", "new content");
+  WriteFile(dir / "dst", "old");
+  ASSERT_TRUE(PlaceLink(LinkType::kCopy, dir / "src", dir / "dst").ok());
+  EXPECT_EQ(ReadFile(dir / "dst"), "new content");
+  ASSERT_TRUE(PlaceLink(LinkType::kCopy, dir / "src", dir / "fresh").ok());
+  EXPECT_EQ(ReadFile(dir / "fresh"), "new content");
+  EXPECT_EQ(CountFiles(dir.path()), 3u);  // src, dst, fresh
+  Status missing = PlaceLink(LinkType::kCopy, dir / "absent", dir / "dst");
+  EXPECT_EQ(missing.code(), Code::kIo);
+  EXPECT_EQ(ReadFile(dir / "dst"), "new content");  // untouched on failure
 }
 
 TEST(ObjectStoreTest, CheckoutErrors) {

@@ -92,6 +92,11 @@ RemoteMirror::RemoteMirror(std::unique_ptr<RemoteStorage> remote,
 Result<std::unique_ptr<RemoteMirror>> RemoteMirror::Open(const RemoteConfig& remote,
                                                          fs::path state_dir) {
   ASSIGN_OR_RETURN(std::unique_ptr<RemoteStorage> storage, OpenRemoteStorage(remote));
+  return Open(std::move(storage), std::move(state_dir));
+}
+
+Result<std::unique_ptr<RemoteMirror>> RemoteMirror::Open(std::unique_ptr<RemoteStorage> storage,
+                                                         fs::path state_dir) {
   std::error_code ec;
   fs::create_directories(state_dir, ec);
   if (ec) {

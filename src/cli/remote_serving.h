@@ -63,6 +63,9 @@ class RemoteMirror {
  public:
   static Result<std::unique_ptr<RemoteMirror>> Open(const RemoteConfig& remote,
                                                     std::filesystem::path state_dir);
+  // The same over a storage the caller opened (tests give a fake).
+  static Result<std::unique_ptr<RemoteMirror>> Open(std::unique_ptr<RemoteStorage> remote,
+                                                    std::filesystem::path state_dir);
 
   // Imports what the remote has that the mirror lacks (aliases mirrored).
   // Call from one thread at a time.

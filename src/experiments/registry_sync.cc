@@ -333,7 +333,7 @@ Status UploadJson(RemoteStorage& remote, const Json& value, const fs::path& file
 }
 
 Result<Json> DownloadJson(RemoteStorage& remote, const fs::path& file, const std::string& key) {
-  RETURN_IF_ERROR(remote.Download(key, file));
+  RETURN_IF_ERROR(remote.Download(key, file).status());
   Result<std::string> text = ReadFileToString(file);
   std::error_code ec;
   fs::remove(file, ec);

@@ -1,5 +1,5 @@
-// LocalStorage (local_storage.h): chunked copies through a temporary name and a
-// rename.
+// LocalStorage (local_storage.h): chunked copies; uploads through a temporary
+// name and a rename, downloads hashed on the way.
 // Thread safety: see the header; no shared mutable state.
 #include "remote/local_storage.h"
 
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/file_util.h"
+#include "common/md5.h"
 
 namespace conveyor {
 
@@ -21,22 +22,21 @@ namespace {
 
 constexpr size_t kChunk = size_t{1} << 20;
 
-// Copies `source` to a temporary name beside `dest` in chunks (reporting the
-// bytes copied so far to `progress` after each), then renames it into place;
-// the temporary file is removed on any failure. Errors name `what` and the
-// path that failed: a full disk is "cannot write <tmp>: No space left on
-// device" (kIo).
-Status CopyThenRename(const fs::path& source, const fs::path& dest, std::string_view what,
-                      const ByteProgress& progress) {
+// Copies `source` to `dest` (created, or truncated) in chunks, reporting the
+// bytes copied so far to `progress` after each and hashing them into `md5`
+// when given; returns the bytes copied. `dest` is removed on any failure. Errors name `what` and
+// the path that failed: a full disk is "cannot write <dest>: No space left on device" (kIo).
+Result<uint64_t> CopyInChunks(const fs::path& source, const fs::path& dest, std::string_view what,
+                              const ByteProgress& progress, Md5* md5) {
   int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
     Code code = errno == ENOENT ? Code::kNotFound : Code::kIo;
     return Error(code, "{}: cannot read {}: {}", what, source.string(), ErrnoMessage());
   }
-  fs::path tmp = TempPathBeside(dest);
-  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  int out = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (out < 0) {
-    Status status = Error(Code::kIo, "{}: cannot write {}: {}", what, tmp.string(), ErrnoMessage());
+    Status status =
+        Error(Code::kIo, "{}: cannot write {}: {}", what, dest.string(), ErrnoMessage());
     ::close(in);
     return status;
   }
@@ -45,9 +45,10 @@ Status CopyThenRename(const fs::path& source, const fs::path& dest, std::string_
         Error(Code::kIo, "{}: cannot {} {}: {}", what, verb, path.string(), ErrnoMessage());
     ::close(in);
     ::close(out);
-    ::unlink(tmp.c_str());
+    ::unlink(dest.c_str());
     return status;
   };
+  (void)::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
   std::vector<char> buffer(kChunk);
   uint64_t copied = 0;
   for (;;) {
@@ -58,12 +59,14 @@ Status CopyThenRename(const fs::path& source, const fs::path& dest, std::string_
       return fail("read", source);
     if (got == 0)
       break;
+    if (md5 != nullptr)
+      md5->Update(std::string_view(buffer.data(), static_cast<size_t>(got)));
     for (ssize_t done = 0; done < got;) {
       ssize_t put = ::write(out, buffer.data() + done, static_cast<size_t>(got - done));
       if (put < 0 && errno == EINTR)
         continue;
       if (put < 0)
-        return fail("write", tmp);
+        return fail("write", dest);
       done += put;
     }
     copied += static_cast<uint64_t>(got);
@@ -72,17 +75,12 @@ Status CopyThenRename(const fs::path& source, const fs::path& dest, std::string_
   }
   ::close(in);
   if (::close(out) != 0) {
-    Status status = Error(Code::kIo, "{}: cannot write {}: {}", what, tmp.string(), ErrnoMessage());
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
     Status status =
-        Error(Code::kIo, "{}: cannot rename into {}: {}", what, dest.string(), ErrnoMessage());
-    ::unlink(tmp.c_str());
+        Error(Code::kIo, "{}: cannot write {}: {}", what, dest.string(), ErrnoMessage());
+    ::unlink(dest.c_str());
     return status;
   }
-  return OkStatus();
+  return copied;
 }
 
 }  // namespace
@@ -133,15 +131,18 @@ Result<bool> LocalStorage::Exists(std::string_view key) {
   return fs::is_regular_file(root_ / fs::path(std::string(key)), ec);
 }
 
-Status LocalStorage::Download(std::string_view key, const fs::path& dest,
-                              const ByteProgress& progress) {
+Result<FileDigest> LocalStorage::Download(std::string_view key, const fs::path& dest,
+                                          const ByteProgress& progress) {
   RETURN_IF_ERROR(CheckRoot());
   fs::path source = root_ / fs::path(std::string(key));
   std::error_code ec;
   if (!fs::is_regular_file(source, ec)) {
     return Error(Code::kNotFound, "{}: no object {}", display_, key);
   }
-  return CopyThenRename(source, dest, fmt::format("{}/{}", display_, key), progress);
+  Md5 md5;
+  ASSIGN_OR_RETURN(uint64_t size,
+                   CopyInChunks(source, dest, fmt::format("{}/{}", display_, key), progress, &md5));
+  return FileDigest{md5.HexDigest(), size};
 }
 
 Status LocalStorage::Upload(const fs::path& source, std::string_view key,
@@ -153,7 +154,18 @@ Status LocalStorage::Upload(const fs::path& source, std::string_view key,
     return Error(Code::kIo, "{}: cannot create {}: {}", display_, dest.parent_path().string(),
                  ec.message());
   }
-  return CopyThenRename(source, dest, fmt::format("{}/{}", display_, key), progress);
+  // Through a temporary name, so no reader of the remote sees a partial
+  // object.
+  std::string what = fmt::format("{}/{}", display_, key);
+  fs::path tmp = TempPathBeside(dest);
+  RETURN_IF_ERROR(CopyInChunks(source, tmp, what, progress, nullptr).status());
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    Status status =
+        Error(Code::kIo, "{}: cannot rename into {}: {}", what, dest.string(), ErrnoMessage());
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  return OkStatus();
 }
 
 }  // namespace conveyor

@@ -3,11 +3,12 @@
 //
 // Objects are written with ordinary permissions (0666 minus umask), as DVC
 // does for local remotes; only the cache protects its objects read-only.
-// Uploads and downloads copy to a temporary name in the target's directory
-// and rename, so no reader ever sees a partial object. Copies go in 1 MiB
-// chunks, reporting the bytes so far to ByteProgress after each; a full disk
-// is a kIo error naming the file that could not be written, and leaves
-// nothing behind.
+// Uploads copy to a temporary name in the target's directory and rename, so
+// no reader of the remote ever sees a partial object; downloads write
+// straight into `dest` (RemoteStorage's contract), hashing the bytes on the
+// way. Copies go in 1 MiB chunks, reporting the bytes so far to ByteProgress
+// after each; a full disk is a kIo error naming the file that could not be
+// written, and leaves nothing behind.
 //
 // Thread safety: holds only constant paths; every method may run
 // concurrently (each transfer uses its own temporary file).
@@ -32,8 +33,8 @@ class LocalStorage : public RemoteStorage {
   Result<std::vector<RemoteObject>> List(std::string_view prefix) override;
   // A missing root is kNotFound naming it.
   Result<bool> Exists(std::string_view key) override;
-  Status Download(std::string_view key, const std::filesystem::path& dest,
-                  const ByteProgress& progress = {}) override;
+  Result<FileDigest> Download(std::string_view key, const std::filesystem::path& dest,
+                              const ByteProgress& progress = {}) override;
   // Creates the root and the key's directories as needed.
   Status Upload(const std::filesystem::path& source, std::string_view key,
                 const ByteProgress& progress = {}) override;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/file_util.h"
+#include "common/md5.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor {
@@ -64,8 +65,10 @@ TEST(LocalStorageTest, UploadListExistsDownload) {
   EXPECT_TRUE(storage.Exists("files/md5/ab/cdef").value());
   EXPECT_FALSE(storage.Exists("files/md5/ab/0000").value());
 
-  ASSERT_TRUE(storage.Download("files/md5/ab/cdef", dir / "out").ok());
+  Result<FileDigest> got = storage.Download("files/md5/ab/cdef", dir / "out");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(ReadFileToString(dir / "out").value(), "hello");
+  EXPECT_EQ(*got, (FileDigest{Md5Hex("hello"), 5}));  // hashed while copying
   // No temporary files left behind.
   size_t count = 0;
   for (const auto& entry : fs::directory_iterator(dir / "remote/files/md5/ab")) {
@@ -84,7 +87,7 @@ TEST(LocalStorageTest, MissingRootListsEmptyButExistsAndDownloadSayNotFound) {
   EXPECT_EQ(exists.status().code(), Code::kNotFound);
   EXPECT_EQ(exists.status().message(),
             "remote folder " + (dir / "nowhere").string() + " does not exist");
-  Status download = storage.Download("files/md5/ab/cd", dir / "out");
+  Status download = storage.Download("files/md5/ab/cd", dir / "out").status();
   EXPECT_EQ(download.code(), Code::kNotFound);
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
@@ -93,7 +96,7 @@ TEST(LocalStorageTest, MissingObjectIsNotFound) {
   TempDir dir;
   fs::create_directories(dir / "remote");
   LocalStorage storage(dir / "remote", "store");
-  Status download = storage.Download("files/md5/ab/cd", dir / "out");
+  Status download = storage.Download("files/md5/ab/cd", dir / "out").status();
   EXPECT_EQ(download.code(), Code::kNotFound);
   EXPECT_EQ(download.message(), "store: no object files/md5/ab/cd");
 }

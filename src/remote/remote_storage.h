@@ -13,9 +13,14 @@
 //   - Upload never exposes a partial object: a reader sees the old object (or
 //     none) until the new one is complete (temp name then rename; one PUT or a
 //     completed multipart upload on S3).
-//   - Download writes `dest` only through a temporary file renamed into place
-//     when complete; a failed download leaves no `dest`. Content is not
-//     checked here; the transfer engine hashes it before it enters the cache.
+//   - Download writes straight into `dest`, which the caller names (creating
+//     or truncating it): no temporary name and rename of its own, since the
+//     transfer engine already downloads to a temporary name in the cache and
+//     renames after checking. A failed download removes `dest`; a caller that
+//     needs a reader never to see a partial file passes a temporary name.
+//     The backend hashes the bytes as it writes them and returns their md5
+//     and size; it does not compare them with anything (the transfer engine
+//     does, before the object enters the cache).
 //   - Errors are one line naming the remote, the key and the cause, with a
 //     Code a caller can act on: kNotFound (no such object, bucket or path),
 //     kPermissionDenied (credentials refused), kUnavailable (host unreachable,
@@ -36,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/md5.h"
 #include "common/status.h"
 #include "remote/dvc_config.h"
 
@@ -69,9 +75,11 @@ class RemoteStorage {
   // Whether `key` exists.
   virtual Result<bool> Exists(std::string_view key) = 0;
 
-  // Copies the object `key` to the local file `dest` (its directory exists).
-  virtual Status Download(std::string_view key, const std::filesystem::path& dest,
-                          const ByteProgress& progress = {}) = 0;
+  // Copies the object `key` into the local file `dest` (its directory
+  // exists; the file is created or truncated) and returns the md5 and size of
+  // the bytes written. On failure `dest` is removed.
+  virtual Result<FileDigest> Download(std::string_view key, const std::filesystem::path& dest,
+                                      const ByteProgress& progress = {}) = 0;
 
   // Stores the local file `source` as `key`, replacing any object there.
   virtual Status Upload(const std::filesystem::path& source, std::string_view key,

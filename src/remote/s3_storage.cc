@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/file_util.h"
+#include "common/md5.h"
 #include "remote/s3_xml.h"
 #include "remote/sigv4.h"
 
@@ -179,6 +180,9 @@ struct Call {
   std::string payload_hash;  // empty: hash of `body`
   // Where a 2xx body goes: `download_file` when set, else Reply::body.
   const std::filesystem::path* download_file = nullptr;
+  // When set, gets the md5 and size of what the last attempt wrote to
+  // `download_file` (each attempt starts the file, and the hash, over).
+  FileDigest* download_digest = nullptr;
   // Progress of this request's bytes, added to `progress_base`.
   const ByteProgress* progress = nullptr;
   uint64_t progress_base = 0;
@@ -198,7 +202,9 @@ struct Transfer {
   int in = -1;  // upload_file, read at in_offset; -1: the body is call->body
   uint64_t in_offset = 0;
   uint64_t in_left = 0;
-  int out = -1;             // download_file
+  int out = -1;  // download_file
+  Md5 written_md5;
+  uint64_t written = 0;
   std::string local_error;  // a local read/write failure, with the path
 };
 
@@ -220,6 +226,8 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
       }
       done += static_cast<size_t>(wrote);
     }
+    t->written_md5.Update(std::string_view(data, bytes));
+    t->written += bytes;
     return bytes;
   }
   t->reply->body.append(data, bytes);
@@ -353,28 +361,23 @@ class S3Storage final : public RemoteStorage {
     return Failure(call, reply);
   }
 
-  Status Download(std::string_view key, const std::filesystem::path& dest,
-                  const ByteProgress& progress) override {
-    std::filesystem::path temp = TempPathBeside(dest);
+  Result<FileDigest> Download(std::string_view key, const std::filesystem::path& dest,
+                              const ByteProgress& progress) override {
+    FileDigest digest;
     Call call = ObjectCall("GET", key);
-    call.download_file = &temp;
+    call.download_file = &dest;
+    call.download_digest = &digest;
     call.progress = &progress;
     Result<Reply> reply = Execute(call);
     Status status = !reply.ok()                ? reply.status()
                     : reply->status / 100 != 2 ? Failure(call, *reply)
                                                : OkStatus();
-    std::error_code ec;
-    if (status.ok()) {
-      std::filesystem::rename(temp, dest, ec);
-      if (ec) {
-        status = Error(Code::kIo, "{}: cannot rename {} to {}: {}", Where(key), temp.string(),
-                       dest.string(), ec.message());
-      }
-    }
     if (!status.ok()) {
-      std::filesystem::remove(temp, ec);
+      std::error_code ec;
+      std::filesystem::remove(dest, ec);
+      return status;
     }
-    return status;
+    return digest;
   }
 
   Status Upload(const std::filesystem::path& source, std::string_view key,
@@ -726,6 +729,9 @@ class S3Storage final : public RemoteStorage {
     if (!out.Close() && transfer.local_error.empty() && code == CURLE_OK) {
       transfer.local_error =
           fmt::format("cannot write {}: {}", call.download_file->string(), ErrnoMessage());
+    }
+    if (write_file && call.download_digest != nullptr) {
+      *call.download_digest = {transfer.written_md5.HexDigest(), transfer.written};
     }
     curl_slist_free_all(list);
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);

@@ -7,8 +7,8 @@
 // (https://<bucket>.s3.<region>.amazonaws.com/<key>). Keys live under the
 // URL's prefix ("s3://b/store" + "files/md5/ab/cd" = object "store/files/md5/ab/cd").
 //
-// Operations: Exists is a HEAD; Download a GET streamed into a temp file
-// beside `dest`, renamed when complete; Upload one PUT carrying the file's
+// Operations: Exists is a HEAD; Download a GET streamed into `dest` and
+// hashed on the way; Upload one PUT carrying the file's
 // SHA-256 below S3Tuning::multipart_threshold (files up to
 // S3Tuning::in_memory_upload_limit are read once, into memory), else a
 // multipart upload with S3Tuning::part_jobs parts in flight (aborted on

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "common/file_util.h"
+#include "common/md5.h"
 #include "remote/s3_credentials.h"
 #include "remote/s3_xml.h"
 
@@ -190,10 +191,12 @@ TEST_F(S3rverTest, UploadExistsDownloadSmall) {
   auto exists = s3->Exists("files/md5/ab/cdef");
   ASSERT_TRUE(exists.ok()) << exists.status().ToString();
   EXPECT_TRUE(*exists);
-  ASSERT_TRUE(s3->Download("files/md5/ab/cdef", local_ / "out").ok());
+  Result<FileDigest> got = s3->Download("files/md5/ab/cdef", local_ / "out");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(*ReadFileToString(local_ / "out"), data);
+  EXPECT_EQ(*got, (FileDigest{Md5Hex(data), data.size()}));
   EXPECT_EQ(last, data.size());
-  // Only the destination is left: the temp file was renamed.
+  // Only the destination is left: written in place, no temporary file.
   EXPECT_EQ(std::distance(fs::directory_iterator(local_), fs::directory_iterator()), 2);
 }
 
@@ -220,8 +223,10 @@ TEST_F(S3rverTest, MultipartUpload) {
   Status up = s3->Upload(local_ / "big", "big/object", [&](uint64_t n) { last = n; });
   ASSERT_TRUE(up.ok()) << up.ToString();
   EXPECT_EQ(last, data.size());
-  ASSERT_TRUE(s3->Download("big/object", local_ / "back").ok());
+  Result<FileDigest> got = s3->Download("big/object", local_ / "back");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(*ReadFileToString(local_ / "back") == data);
+  EXPECT_EQ(*got, (FileDigest{Md5Hex(data), data.size()}));
   auto listed = s3->List("big/");
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1U);
@@ -261,8 +266,10 @@ TEST_F(S3rverTest, InMemoryAndStreamedUploadsRoundTrip) {
     std::string key = "sizes/" + std::to_string(size);
     ASSERT_TRUE(s3->Upload(local_ / "in", key, [&](uint64_t n) { last = n; }).ok()) << size;
     EXPECT_EQ(last, size);
-    ASSERT_TRUE(s3->Download(key, local_ / "out").ok()) << size;
+    Result<FileDigest> got = s3->Download(key, local_ / "out");
+    ASSERT_TRUE(got.ok()) << size;
     EXPECT_TRUE(*ReadFileToString(local_ / "out") == data) << size;
+    EXPECT_EQ(*got, (FileDigest{Md5Hex(data), size})) << size;
   }
 }
 
@@ -321,7 +328,7 @@ TEST_F(S3rverTest, MissingKeyIsNotFound) {
   auto exists = s3->Exists("files/md5/00/missing");
   ASSERT_TRUE(exists.ok());
   EXPECT_FALSE(*exists);
-  Status status = s3->Download("files/md5/00/missing", local_ / "out");
+  Status status = s3->Download("files/md5/00/missing", local_ / "out").status();
   EXPECT_EQ(status.code(), Code::kNotFound) << status.ToString();
   EXPECT_EQ(status.message(), "s3://bucket/store/files/md5/00/missing: no such object");
   EXPECT_FALSE(fs::exists(local_ / "out"));
@@ -454,10 +461,12 @@ TEST(S3StorageTest, RetriesServerErrorsThenSucceeds) {
   auto s3 = OpenS3Storage(S3Remote(server.port()), FastTuning());
   ASSERT_TRUE(s3.ok());
   fs::path dir = MakeTempDir();
-  Status status = (*s3)->Download("k", dir / "out");
-  EXPECT_TRUE(status.ok()) << status.ToString();
+  Result<FileDigest> got = (*s3)->Download("k", dir / "out");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(server.requests(), 3);
   EXPECT_EQ(*ReadFileToString(dir / "out"), "payload");
+  // Only the last attempt's bytes are hashed (error bodies are not).
+  EXPECT_EQ(*got, (FileDigest{Md5Hex("payload"), 7}));
   fs::remove_all(dir);
 }
 
@@ -469,7 +478,7 @@ TEST(S3StorageTest, GivesUpAfterMaxAttemptsAndDoesNotRetry4xx) {
                            HttpResponse(500, "Internal Server Error", error)});
     auto s3 = OpenS3Storage(S3Remote(server.port()), FastTuning());
     fs::path dir = MakeTempDir();
-    Status status = (*s3)->Download("k", dir / "out");
+    Status status = (*s3)->Download("k", dir / "out").status();
     EXPECT_EQ(status.code(), Code::kUnavailable);
     EXPECT_EQ(status.message(),
               "s3://bucket/store/k: GET failed with InternalError: boom after 3 attempts");

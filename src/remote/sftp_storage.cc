@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/file_util.h"
+#include "remote/ordered_md5.h"
 #include "remote/remote_options.h"
 #include "remote/s3_storage.h"
 
@@ -724,23 +725,15 @@ class SftpStorage final : public RemoteStorage {
     });
   }
 
-  Status Download(std::string_view key, const fs::path& dest,
-                  const ByteProgress& progress) override {
-    fs::path temp = TempPathBeside(dest);
-    Result<bool> done = WithRetries<bool>(key, [&](SftpChannel& c) -> Result<bool> {
-      RETURN_IF_ERROR(DownloadOnce(c, key, temp, progress));
-      return true;
-    });
-    std::error_code ec;
-    if (done.ok()) {
-      fs::rename(temp, dest, ec);
-      if (!ec)
-        return OkStatus();
-      done = Error(Code::kIo, "{}: cannot rename {} to {}: {}", Where(key), temp.string(),
-                   dest.string(), ec.message());
+  Result<FileDigest> Download(std::string_view key, const fs::path& dest,
+                              const ByteProgress& progress) override {
+    Result<FileDigest> done = WithRetries<FileDigest>(
+        key, [&](SftpChannel& c) { return DownloadOnce(c, key, dest, progress); });
+    if (!done.ok()) {
+      std::error_code ec;
+      fs::remove(dest, ec);
     }
-    fs::remove(temp, ec);
-    return done.status();
+    return done;
   }
 
   Status Upload(const fs::path& source, std::string_view key,
@@ -943,15 +936,17 @@ class SftpStorage final : public RemoteStorage {
     return c.Rename(temp, final_path, where);
   }
 
-  Status DownloadOnce(SftpChannel& c, std::string_view key, const fs::path& temp,
-                      const ByteProgress& progress) {
+  // Writes the object into `dest` (truncated first) and hashes it as the
+  // pieces arrive.
+  Result<FileDigest> DownloadOnce(SftpChannel& c, std::string_view key, const fs::path& dest,
+                                  const ByteProgress& progress) {
     std::string where = Where(key);
     ASSIGN_OR_RETURN(std::string handle, c.Open(Path(key), kOpenRead, false, where));
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     FdCloser closer{fd};
     if (fd < 0) {
       Status local =
-          Error(Code::kIo, "{}: cannot write {}: {}", where, temp.string(), ErrnoMessage());
+          Error(Code::kIo, "{}: cannot write {}: {}", where, dest.string(), ErrnoMessage());
       (void)c.Close(handle, where);
       return local;
     }
@@ -960,6 +955,7 @@ class SftpStorage final : public RemoteStorage {
       uint32_t length;
     };
     std::map<uint32_t, Want> pending;
+    OrderedMd5 md5;
     uint64_t next = 0;
     uint64_t received = 0;
     bool eof = false;
@@ -997,9 +993,10 @@ class SftpStorage final : public RemoteStorage {
       }
       if (::pwrite(fd, data.data(), data.size(), static_cast<off_t>(want.offset)) !=
           static_cast<ssize_t>(data.size())) {
-        failure = Error(Code::kIo, "{}: cannot write {}: {}", where, temp.string(), ErrnoMessage());
+        failure = Error(Code::kIo, "{}: cannot write {}: {}", where, dest.string(), ErrnoMessage());
         break;
       }
+      md5.Add(want.offset, data);
       received += data.size();
       if (progress)
         progress(received);
@@ -1014,13 +1011,14 @@ class SftpStorage final : public RemoteStorage {
     }
     closer.fd = -1;
     if (::close(fd) != 0 && failure.ok())
-      failure = Error(Code::kIo, "{}: cannot write {}: {}", where, temp.string(), ErrnoMessage());
+      failure = Error(Code::kIo, "{}: cannot write {}: {}", where, dest.string(), ErrnoMessage());
     if (!failure.ok()) {
       if (!pending.empty())
         c.Abandon();
       return failure;
     }
-    return c.Close(handle, where);
+    RETURN_IF_ERROR(c.Close(handle, where));
+    return md5.Finish(where);
   }
 
   // Constant after construction.

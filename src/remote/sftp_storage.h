@@ -37,7 +37,8 @@
 // them too), streams the file in pipelined WRITEs, closes it and renames it
 // over the key with posix-rename@openssh.com (plain RENAME, after removing
 // the old object, on servers without the extension). Download pipelines
-// READs into a temporary file beside `dest`, renamed when complete. List
+// READs straight into `dest`, hashing the pieces as they arrive (in offset
+// order: OrderedMd5). List
 // walks the directories under the prefix (names starting with '.' are
 // transfers in progress and skipped); a missing directory lists as empty.
 //

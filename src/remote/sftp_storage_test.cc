@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "common/file_util.h"
+#include "common/md5.h"
 
 extern char** environ;
 
@@ -260,18 +261,22 @@ TEST_F(SftpStorageTest, UploadExistsDownloadSmall) {
   auto exists = sftp->Exists("files/md5/ab/cdef");
   ASSERT_TRUE(exists.ok()) << exists.status().ToString();
   EXPECT_TRUE(*exists);
-  ASSERT_TRUE(sftp->Download("files/md5/ab/cdef", local_ / "out").ok());
+  Result<FileDigest> got = sftp->Download("files/md5/ab/cdef", local_ / "out");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(*ReadFileToString(local_ / "out"), "hello, sftp");
-  EXPECT_EQ(CountEntries(local_), 2U);  // in, out: the temp file was renamed
+  EXPECT_EQ(*got, (FileDigest{Md5Hex("hello, sftp"), 11}));
+  EXPECT_EQ(CountEntries(local_), 2U);  // in, out: written in place, no temporary file
 }
 
 TEST_F(SftpStorageTest, EmptyFileRoundTrip) {
   auto sftp = Open();
   WriteFile(local_ / "in", "");
   ASSERT_TRUE(sftp->Upload(local_ / "in", "files/md5/d4/1d8cd98f00b204e9800998ecf8427e").ok());
-  auto status = sftp->Download("files/md5/d4/1d8cd98f00b204e9800998ecf8427e", local_ / "out");
-  ASSERT_TRUE(status.ok()) << status.ToString();
+  Result<FileDigest> got =
+      sftp->Download("files/md5/d4/1d8cd98f00b204e9800998ecf8427e", local_ / "out");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(fs::file_size(local_ / "out"), 0U);
+  EXPECT_EQ(got->md5, "d41d8cd98f00b204e9800998ecf8427e");
 }
 
 TEST_F(SftpStorageTest, SeveralMebibytesWithProgress) {
@@ -290,9 +295,11 @@ TEST_F(SftpStorageTest, SeveralMebibytesWithProgress) {
   EXPECT_EQ(*ReadFileToString(store_ / "files/md5/12/big"), data);
 
   std::vector<uint64_t> down;
-  ASSERT_TRUE(
-      sftp->Download("files/md5/12/big", local_ / "out", [&](uint64_t n) { down.push_back(n); })
-          .ok());
+  Result<FileDigest> got =
+      sftp->Download("files/md5/12/big", local_ / "out", [&](uint64_t n) { down.push_back(n); });
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  // Hashed piece by piece as the pipelined READs were answered.
+  EXPECT_EQ(*got, (FileDigest{Md5Hex(data), data.size()}));
   ASSERT_GT(down.size(), 10U);
   EXPECT_TRUE(std::is_sorted(down.begin(), down.end()));
   EXPECT_EQ(down.back(), data.size());
@@ -347,7 +354,7 @@ TEST_F(SftpStorageTest, ListAndExists) {
 TEST_F(SftpStorageTest, MissingObjectIsNotFound) {
   auto sftp = Open();
   fs::create_directories(store_);
-  Status status = sftp->Download("files/md5/ee/ff", local_ / "out");
+  Status status = sftp->Download("files/md5/ee/ff", local_ / "out").status();
   ASSERT_EQ(status.code(), Code::kNotFound) << status.ToString();
   EXPECT_EQ(status.message(), fmt::format("ssh://127.0.0.1:{}{}/files/md5/ee/ff: no such file or "
                                           "directory",
@@ -361,7 +368,7 @@ TEST_F(SftpStorageTest, FailedDownloadLeavesNothing) {
   ASSERT_TRUE(sftp->Upload(local_ / "in", "files/md5/ab/cd").ok());
   fs::remove(local_ / "in");
   // A directory opens but fails to read, after the temp file was created.
-  Status status = sftp->Download("files/md5/ab", local_ / "out");
+  Status status = sftp->Download("files/md5/ab", local_ / "out").status();
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.code(), Code::kIo) << status.ToString();
   EXPECT_EQ(CountEntries(local_), 0U);

@@ -254,7 +254,8 @@ uint64_t FileSize(const fs::path& path) {
   return ec ? 0 : static_cast<uint64_t>(size);
 }
 
-// Downloads `md5` into the cache through a checked temporary file.
+// Downloads `md5` into a temporary file in the cache, which the backend
+// hashes as it writes, and renames it into place only when the md5 matches.
 Status FetchObject(const ObjectStore& store, RemoteStorage& remote, const std::string& md5,
                    const ByteProgress& progress) {
   fs::path object = store.ObjectPath(md5);
@@ -269,12 +270,7 @@ Status FetchObject(const ObjectStore& store, RemoteStorage& remote, const std::s
     std::error_code ignored;
     fs::remove(tmp, ignored);
   };
-  Status downloaded = remote.Download(key, tmp, progress);
-  if (!downloaded.ok()) {
-    discard();
-    return downloaded;
-  }
-  Result<FileDigest> digest = Md5File(tmp);
+  Result<FileDigest> digest = remote.Download(key, tmp, progress);
   if (!digest.ok()) {
     discard();
     return digest.status();

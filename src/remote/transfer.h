@@ -9,8 +9,9 @@
 // Order: on push, a ".dir" is uploaded only after every file it lists is on
 // the remote, so a remote never holds a listing whose files are missing.
 // Integrity: a fetched object is downloaded to a temporary file inside the
-// cache, hashed, and renamed into place (read-only) only when its md5
-// matches; otherwise it is removed and the failure names remote and key.
+// cache, hashed by the backend as it writes it (no second read), and renamed
+// into place (read-only) only when that md5 matches; otherwise it is removed
+// and the failure names remote and key.
 // Failures of single objects do not stop the others; the call then fails at
 // the end with a summary. Rerunning moves only what is still missing.
 // Exception: once a transfer fails with kUnavailable (the backend has

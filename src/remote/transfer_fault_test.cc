@@ -84,9 +84,11 @@ class RecordingStorage : public RemoteStorage {
     return inner_.List(prefix);
   }
   Result<bool> Exists(std::string_view key) override { return inner_.Exists(key); }
-  Status Download(std::string_view key, const fs::path& dest,
-                  const ByteProgress& progress) override {
-    return Record(inner_.Download(key, dest, progress), key);
+  Result<FileDigest> Download(std::string_view key, const fs::path& dest,
+                              const ByteProgress& progress) override {
+    Result<FileDigest> result = inner_.Download(key, dest, progress);
+    (void)Record(result.status(), key);
+    return result;
   }
   Status Upload(const fs::path& source, std::string_view key,
                 const ByteProgress& progress) override {

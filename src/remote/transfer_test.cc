@@ -32,12 +32,15 @@ class FakeStorage : public RemoteStorage {
     Record(fmt::format("exists {}", key));
     return inner_.Exists(key);
   }
-  Status Download(std::string_view key, const fs::path& dest,
-                  const ByteProgress& progress) override {
+  Result<FileDigest> Download(std::string_view key, const fs::path& dest,
+                              const ByteProgress& progress) override {
     Record(fmt::format("download {}", key));
     if (fail_keys.count(std::string(key)) != 0)
       return Failure(key);
-    return inner_.Download(key, dest, progress);
+    Result<FileDigest> digest = inner_.Download(key, dest, progress);
+    if (digest.ok() && misreport_keys.count(std::string(key)) != 0)
+      digest->md5 = Md5Hex("not what was written");
+    return digest;
   }
   Status Upload(const fs::path& source, std::string_view key,
                 const ByteProgress& progress) override {
@@ -68,6 +71,8 @@ class FakeStorage : public RemoteStorage {
   // How transfers of fail_keys fail: kUnavailable is a dead host (the
   // engine stops starting transfers), anything else one bad object.
   Code fail_code = Code::kUnavailable;
+  // Keys whose Download reports a wrong md5 for correctly written bytes.
+  std::set<std::string> misreport_keys;
   // Byte counts Upload reports before the real copy reports its own.
   std::vector<uint64_t> progress_script;
 
@@ -245,6 +250,23 @@ TEST_F(TransferTest, FetchRejectsCorruptObjectsAndLeavesNothingInTheCache) {
     ++entries;
   }
   EXPECT_EQ(entries, 0u);
+}
+
+TEST_F(TransferTest, FetchTrustsOnlyTheDigestTheBackendReports) {
+  // The engine does not read objects back: the md5 Download reports is what
+  // is checked, so a backend reporting a wrong one gets its object refused.
+  std::string md5 = AddFile("content");
+  ASSERT_TRUE(Push(store_, remote_, {md5}, {}).ok());
+  ClearCache();
+  remote_.misreport_keys.insert(ObjectKey(md5));
+  auto report = Fetch(store_, remote_, {md5}, {});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Code::kInvalid);
+  EXPECT_EQ(report.status().message(),
+            fmt::format("1 of 1 objects failed to fetch from fake://store: fake://store/{}: "
+                        "content hashes to {}, expected {}",
+                        ObjectKey(md5), Md5Hex("not what was written"), md5));
+  EXPECT_FALSE(store_.Find(md5).has_value());
 }
 
 TEST_F(TransferTest, FetchCountsObjectsTheRemoteLacksAsMissing) {
