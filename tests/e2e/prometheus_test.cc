@@ -1,0 +1,392 @@
+// End-to-end: `conveyor serve` scraped by Debian's real Prometheus
+// (/usr/bin/prometheus) every second on loopback, with the alert rules of
+// deploy/monitoring/alerts.yml loaded. A known number of valid and invalid
+// predictions go in through the real curl; Prometheus's HTTP API must then
+// answer the right counts by route and code, predictions by class summing to
+// the successful ones, the score histogram's count, the model-info labels,
+// and, after a hot swap, the swap counter and time. Skipped only when
+// /usr/bin/prometheus is absent (scripts/install-deps.sh installs it).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "testing/cli_runner.h"
+#include "testing/sample_png.h"
+#include "testing/serve_process.h"
+#include "testing/temp_dir.h"
+
+namespace conveyor {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+using testing::ReadFile;
+using testing::Shell;
+using testing::ShellQuote;
+using testing::WriteFile;
+
+constexpr const char* kPrometheus = "/usr/bin/prometheus";
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// One sample of an instant query's answer.
+struct Sample {
+  Json labels;
+  double value = 0;
+};
+
+// Debian's Prometheus on 127.0.0.1:<free port>, its configuration, TSDB and
+// log in `dir`, started by fork/exec so that it is this process's child:
+// stopped with SIGTERM (then SIGKILL) by the destructor, and sent SIGTERM by
+// the kernel if the test binary dies first. Not thread-safe.
+class PrometheusProcess {
+ public:
+  PrometheusProcess(fs::path dir, const std::string& config)
+      : dir_(std::move(dir)), url_("http://127.0.0.1:" + std::to_string(testing::FreePort())) {
+    WriteFile(dir_ / "prometheus.yml", config);
+  }
+  ~PrometheusProcess() { Stop(); }
+  PrometheusProcess(const PrometheusProcess&) = delete;
+  PrometheusProcess& operator=(const PrometheusProcess&) = delete;
+
+  const std::string& url() const { return url_; }
+  std::string Log() const { return ReadFile(dir_ / "prometheus.log"); }
+
+  // Starts Prometheus and waits (up to 30 s) for /-/ready; fails the test
+  // (fatally) with its log otherwise.
+  void Start() {
+    std::vector<std::string> argv = {
+        kPrometheus,
+        "--config.file=" + (dir_ / "prometheus.yml").string(),
+        "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
+        "--web.listen-address=" + url_.substr(std::string("http://").size()),
+        "--log.level=warn",
+    };
+    std::vector<char*> args;
+    for (std::string& arg : argv) {
+      args.push_back(arg.data());
+    }
+    args.push_back(nullptr);
+    const std::string log = (dir_ / "prometheus.log").string();
+    int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    ASSERT_GE(log_fd, 0) << log;
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(log_fd, 1);
+      ::dup2(log_fd, 2);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) {
+        ::_exit(1);
+      }
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(log_fd);
+    ASSERT_GT(pid_, 0) << "fork failed";
+    for (int i = 0; i < 300; ++i) {
+      if (Shell(dir_, "curl -sf -o /dev/null " + url_ + "/-/ready") == 0) {
+        return;
+      }
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL() << "Prometheus not ready at " << url_ << ":\n" << Log();
+  }
+
+  // SIGTERM, up to 10 s for a clean exit, then SIGKILL.
+  void Stop() {
+    if (pid_ <= 0) {
+      return;
+    }
+    ::kill(pid_, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+      if (Clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+  }
+
+  // GET `path` (with curl's extra `args`), the parsed JSON answer.
+  Json Get(const std::string& path, const std::string& args = "") {
+    Shell(dir_, "curl -s -G -o answer.json " + args + " " + url_ + path);
+    return Json::parse(ReadFile(dir_ / "answer.json"), nullptr, false);
+  }
+
+  // An instant query through /api/v1/query; fails the test on an error.
+  std::vector<Sample> Query(const std::string& promql) {
+    Json answer = Get("/api/v1/query", "--data-urlencode " + ShellQuote("query=" + promql));
+    std::vector<Sample> samples;
+    EXPECT_EQ(answer.value("status", ""), "success") << promql << ": " << answer.dump();
+    if (answer.value("status", "") != "success") {
+      return samples;
+    }
+    for (const Json& result : answer["data"]["result"]) {
+      samples.push_back({result["metric"], std::stod(result["value"][1].get<std::string>())});
+    }
+    return samples;
+  }
+
+  // The value of a query answering one sample; nullopt when it answers none.
+  std::optional<double> Scalar(const std::string& promql) {
+    std::vector<Sample> samples = Query(promql);
+    EXPECT_LE(samples.size(), 1u) << promql;
+    return samples.empty() ? std::nullopt : std::optional<double>(samples[0].value);
+  }
+
+  // Waits (up to 20 s) until a scrape of job "conveyor" that started after
+  // `after` (Unix seconds) has been stored; fails the test otherwise.
+  // timestamp() of a bare selector is the sample's (the scrape's start);
+  // of any other expression it would be the query's evaluation time.
+  void WaitForScrapeAfter(double after) {
+    for (int i = 0; i < 200; ++i) {
+      std::optional<double> scraped = Scalar("timestamp(up{job=\"conveyor\"})");
+      if (scraped && *scraped > after) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL() << "no scrape of conveyor after " << after << " s:\n" << Log();
+  }
+
+ private:
+  fs::path dir_;
+  std::string url_;
+  pid_t pid_ = -1;
+};
+
+class PrometheusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kPrometheus, X_OK) != 0) {
+      GTEST_SKIP() << kPrometheus << " is absent: install Debian's prometheus "
+                   << "(scripts/install-deps.sh)";
+    }
+    testing::TrainDigitsProject(CONVEYOR_SOURCE_DIR, dir_.path(), env_);
+    ASSERT_FALSE(HasFatalFailure());
+    testing::WriteSamplePng(dir_ / "model/model.yaml", dir_ / "sample.png", expected_label_);
+    ASSERT_FALSE(HasFatalFailure());
+    // A PNG signature and then no image: decoding fails.
+    WriteFile(dir_ / "broken.png", std::string("\x89PNG\r\n\x1a\n", 8) + "not an image at all");
+    server_.emplace(dir_.path());
+  }
+
+  void TearDown() override {
+    if (prometheus_) {
+      prometheus_->Stop();
+    }
+    if (server_ && serving_) {
+      server_->Stop();
+    }
+  }
+
+  void StartBoth() {
+    serving_ = true;  // TearDown stops it even if it never gets ready
+    server_->Start("--threads 2");
+    ASSERT_FALSE(HasFatalFailure());
+    const std::string target = server_->url().substr(std::string("http://").size());
+    const std::string alerts = std::string(CONVEYOR_SOURCE_DIR) + "/deploy/monitoring/alerts.yml";
+    fs::create_directories(dir_ / "prometheus");
+    std::string config =
+        "global:\n"
+        "  scrape_interval: 1s\n"
+        "  scrape_timeout: 1s\n"
+        "  evaluation_interval: 1s\n"
+        "rule_files:\n";
+    config += "  - " + alerts + "\n";
+    config +=
+        "scrape_configs:\n"
+        "  - job_name: conveyor\n"
+        "    static_configs:\n";
+    config += "      - targets: ['" + target + "']\n";
+    prometheus_.emplace(dir_ / "prometheus", config);
+    prometheus_->Start();
+  }
+
+  // Sends `count` requests with curl's `args` to /predict; each must answer
+  // `status`.
+  void Predict(int count, const std::string& args, int status) {
+    for (int i = 0; i < count; ++i) {
+      auto [body, code] = server_->Curl(args + " " + server_->url() + "/predict");
+      ASSERT_EQ(code, status) << args << ": " << body.dump();
+    }
+  }
+
+  testing::TempDir dir_;
+  std::string env_;
+  std::string expected_label_;
+  std::optional<testing::ServeProcess> server_;
+  bool serving_ = false;
+  std::optional<PrometheusProcess> prometheus_;
+};
+
+TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
+  StartBoth();
+  ASSERT_FALSE(HasFatalFailure());
+  PrometheusProcess& prometheus = *prometheus_;
+
+  // The deployment's alert rules load, and none fires on a healthy server.
+  Json rules = prometheus.Get("/api/v1/rules", "--data-urlencode type=alert");
+  std::map<std::string, std::string> states;
+  for (const Json& group : rules["data"]["groups"]) {
+    for (const Json& rule : group["rules"]) {
+      states[rule["name"].get<std::string>()] = rule["state"].get<std::string>();
+    }
+  }
+  EXPECT_EQ(states.size(), 5u) << rules.dump();
+  for (const char* name :
+       {"ConveyorHighErrorRatio", "ConveyorHighLatencyP99", "ConveyorModelNotReady",
+        "ConveyorNoTraffic", "ConveyorModelSwapFailed"}) {
+    EXPECT_TRUE(states.count(name)) << name << " not loaded: " << rules.dump();
+  }
+
+  // 7 predictions, 3 bodies of an unsupported type (415), 2 corrupt
+  // images (422).
+  constexpr int kOk = 7;
+  constexpr int kUnsupported = 3;
+  constexpr int kCorrupt = 2;
+  Predict(kOk, "-F file=@sample.png", 200);
+  Predict(kUnsupported, "-H 'Content-Type: text/plain' -d hi", 415);
+  Predict(kCorrupt, "-F file=@broken.png", 422);
+  ASSERT_FALSE(HasFatalFailure());
+  prometheus.WaitForScrapeAfter(UnixNow() + 0.1);
+  ASSERT_FALSE(HasFatalFailure());
+
+  EXPECT_EQ(prometheus.Scalar("up{job=\"conveyor\"}"), 1);
+
+  // Requests to /predict by code.
+  std::map<std::string, double> by_code;
+  for (const Sample& sample : prometheus.Query(
+           "sum by (code) (conveyor_http_requests_total{job=\"conveyor\",route=\"/predict\","
+           "method=\"POST\"})")) {
+    by_code[sample.labels["code"].get<std::string>()] = sample.value;
+  }
+  EXPECT_EQ(by_code, (std::map<std::string, double>{
+                         {"200", kOk}, {"415", kUnsupported}, {"422", kCorrupt}}));
+  EXPECT_EQ(
+      prometheus.Scalar("sum(conveyor_http_requests_total{route=\"/predict\",code=~\"2..\"})"),
+      kOk);
+  EXPECT_EQ(
+      prometheus.Scalar("sum(conveyor_http_requests_total{route=\"/predict\",code=~\"[45]..\"})"),
+      kUnsupported + kCorrupt);
+  EXPECT_EQ(prometheus.Scalar(
+                "conveyor_request_errors_total{job=\"conveyor\",kind=\"unsupported_media_type\"}"),
+            kUnsupported);
+  // The request-duration histogram saw every /predict request.
+  EXPECT_EQ(
+      prometheus.Scalar("sum(conveyor_http_request_duration_seconds_count{route=\"/predict\"})"),
+      kOk + kUnsupported + kCorrupt);
+
+  // Predictions by class: every class of the model is there, the sample's
+  // class carries all of them, and they sum to the successful requests.
+  std::map<std::string, double> by_class;
+  for (const Sample& sample :
+       prometheus.Query("conveyor_predictions_total{job=\"conveyor\",model=\"digits\"}")) {
+    by_class[sample.labels["class"].get<std::string>()] = sample.value;
+  }
+  EXPECT_EQ(by_class.size(), 10u);
+  EXPECT_EQ(by_class[expected_label_], kOk);
+  EXPECT_EQ(prometheus.Scalar("sum(conveyor_predictions_total{job=\"conveyor\"})"), kOk);
+  EXPECT_EQ(prometheus.Scalar("conveyor_prediction_score_count{job=\"conveyor\"}"), kOk);
+  EXPECT_EQ(prometheus.Scalar("conveyor_prediction_score_bucket{job=\"conveyor\",le=\"+Inf\"}"),
+            kOk);
+  std::optional<double> average = prometheus.Scalar(
+      "conveyor_prediction_score_sum{job=\"conveyor\"} / "
+      "conveyor_prediction_score_count{job=\"conveyor\"}");
+  ASSERT_TRUE(average.has_value());
+  EXPECT_GT(*average, 0.1);
+  EXPECT_LE(*average, 1.0);
+
+  // The model being served.
+  auto [metas, metas_status] = server_->Curl(server_->url() + "/get_experiment_metas");
+  ASSERT_EQ(metas_status, 200);
+  ASSERT_EQ(metas.size(), 1u);
+  const std::string tag = metas[0]["tag"];
+  std::vector<Sample> info = prometheus.Query("conveyor_model_info{job=\"conveyor\"}");
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(info[0].labels["model"], "digits");
+  EXPECT_EQ(info[0].labels["tag"], tag);
+  EXPECT_EQ(info[0].labels["version"], "1");
+  EXPECT_EQ(info[0].value, 1);
+  EXPECT_EQ(prometheus.Scalar("conveyor_model_swaps_total{job=\"conveyor\",result=\"success\"}"),
+            1);
+  std::optional<double> first_swap =
+      prometheus.Scalar("conveyor_model_last_swap_timestamp_seconds{job=\"conveyor\"}");
+  ASSERT_TRUE(first_swap.has_value());
+
+  // A hot swap to the experiment's tag: a second successful swap, published
+  // later, and the same model still described by one model-info series.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto [replaced, replace_status] =
+      server_->Curl("-X POST '" + server_->url() + "/replace_ml_model?tag=" + tag + "'");
+  ASSERT_EQ(replace_status, 200) << replaced.dump();
+  prometheus.WaitForScrapeAfter(UnixNow() + 0.1);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(prometheus.Scalar("conveyor_model_swaps_total{job=\"conveyor\",result=\"success\"}"),
+            2);
+  EXPECT_EQ(prometheus.Scalar("conveyor_model_swaps_total{job=\"conveyor\",result=\"failure\"}"),
+            0);
+  std::optional<double> second_swap =
+      prometheus.Scalar("conveyor_model_last_swap_timestamp_seconds{job=\"conveyor\"}");
+  ASSERT_TRUE(second_swap.has_value());
+  EXPECT_GT(*second_swap, *first_swap);
+  info = prometheus.Query("conveyor_model_info{job=\"conveyor\"}");
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(info[0].labels["model"], "digits");
+  EXPECT_EQ(info[0].labels["tag"], tag);
+  EXPECT_EQ(info[0].labels["version"], "1");
+  // The swap left the prediction counts alone.
+  EXPECT_EQ(prometheus.Scalar("sum(conveyor_predictions_total{job=\"conveyor\"})"), kOk);
+  EXPECT_EQ(prometheus.Scalar("ALERTS{alertname=\"ConveyorModelNotReady\",alertstate=\"firing\"}"),
+            std::nullopt);
+
+  // A swap to an unknown tag fails (the old model keeps serving): counted,
+  // and the deployment's ConveyorModelSwapFailed alert (for: 0m) fires.
+  EXPECT_EQ(server_->Curl("-X POST '" + server_->url() + "/replace_ml_model?tag=nope'").second,
+            404);
+  prometheus.WaitForScrapeAfter(UnixNow() + 0.1);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(prometheus.Scalar("conveyor_model_swaps_total{job=\"conveyor\",result=\"failure\"}"),
+            1);
+  EXPECT_EQ(prometheus.Query("conveyor_model_info{job=\"conveyor\"}").size(), 1u);
+  std::optional<double> firing;
+  for (int i = 0; i < 100 && !firing; ++i) {
+    firing = prometheus.Scalar(
+        "ALERTS{alertname=\"ConveyorModelSwapFailed\",alertstate=\"firing\",severity=\"warning\"}");
+    if (!firing) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  EXPECT_EQ(firing, 1) << "ConveyorModelSwapFailed did not fire in 10 s";
+
+  prometheus.Stop();
+  EXPECT_EQ(server_->Stop(), "0\n");
+  serving_ = false;
+}
+
+}  // namespace
+}  // namespace conveyor
