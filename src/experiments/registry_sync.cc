@@ -277,7 +277,9 @@ Result<AliasEntries> ParseAliasFile(const Json& file, const std::string& key,
     ASSIGN_OR_RETURN(entry.at_ms, entry_in.Get<int64_t>("at_ms"));
     ASSIGN_OR_RETURN(entry.actor, entry_in.Get<std::string>("actor"));
     ASSIGN_OR_RETURN(entry.reason, entry_in.Get<std::string>("reason"));
-    entry.removed = value.value("removed", false);
+    if (value.is_object() && value.contains("removed")) {
+      ASSIGN_OR_RETURN(entry.removed, entry_in.Get<bool>("removed"));
+    }
     if (!entry.removed) {
       ASSIGN_OR_RETURN(entry.md5, entry_in.Get<std::string>("md5"));
       auto experiment = value.find("experiment");

@@ -308,6 +308,23 @@ TEST_F(RegistrySyncTest, NewerFormatIsRefusedWithAnUpgradeHint) {
       << report.status().message();
 }
 
+TEST_F(RegistrySyncTest, MalformedAliasFileIsAnErrorNotACrash) {
+  Registry laptop(dir_ / "laptop.db");
+  laptop.Run("aaaaaaa", 1000, Md5('1'), 0.90);
+  ASSERT_TRUE(laptop->SetAlias("digits", "production", 1, "ada", "").ok());
+  Push(laptop);
+  const std::string key = std::string(kRemoteRegistryPrefix) + "aliases/digits.json";
+  std::string text = ReadFile(RemoteFile(key));
+  WriteFile(RemoteFile(key),
+            text.replace(text.find("\"at_ms\""), 7, "\"removed\": \"yes\", \"at_ms\""));
+  Registry mirror(dir_ / "mirror.db");
+  auto report = ImportRegistry(remote_, *mirror, dir_ / "scratch", {.mirror_aliases = true});
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Code::kInvalid);
+  EXPECT_NE(report.status().message().find("'removed'"), std::string::npos)
+      << report.status().message();
+}
+
 TEST_F(RegistrySyncTest, EmptyRemoteImportsNothing) {
   Registry mirror(dir_ / "mirror.db");
   RegistryImportReport report = Import(mirror, true);
