@@ -45,6 +45,7 @@ Result<ModelRef> ParseModelRef(std::string_view text) {
       return Error(Code::kInvalid, "{}: versions are numbered from 1", context);
     ref.kind = ModelRef::Kind::kVersion;
     ref.version = version;
+    ref.selector = std::string(word);  // also a tag when no such version exists
     return ref;
   }
   RETURN_IF_ERROR(ValidateExperimentTag(word).WithContext(context));
@@ -72,8 +73,17 @@ Result<ModelVersion> ResolveModelRef(RegistryStore& store, const ModelRef& ref) 
         if (version.version == ref.version)
           return version;
       }
-      return Error(Code::kNotFound, "{}: model '{}' has no version {} (latest is {})", context,
-                   ref.model, ref.version, versions.front().version);
+      {
+        // A short commit SHA can be all digits: with no such version, the
+        // word is tried as an experiment tag or commit.
+        Status no_version =
+            Error(Code::kNotFound, "{}: model '{}' has no version {} (latest is {})", context,
+                  ref.model, ref.version, versions.front().version);
+        ASSIGN_OR_RETURN(std::vector<ExperimentRecord> tagged, store.FindExperiments(ref.selector));
+        if (tagged.empty())
+          return no_version;
+      }
+      break;
     case ModelRef::Kind::kName:
       break;
   }

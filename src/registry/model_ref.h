@@ -9,7 +9,9 @@
 // FindExperiments). An experiment that registered no version of NAME (its
 // run left the model unchanged) names the version whose path and hash its
 // lineage records as an output. Aliases cannot be all digits or "latest"
-// (ValidateRegistryName), so those two forms are never ambiguous.
+// (ValidateRegistryName), so those two forms never name an alias. A number
+// is a version first; when NAME has no such version it is tried as an
+// experiment tag or commit, since a short commit SHA can be all digits.
 //
 // Thread safety: ParseModelRef is a pure function; ResolveModelRef uses the
 // store it is given, under the store's rules (one store per thread).
@@ -33,7 +35,7 @@ struct ModelRef {
   std::string model;
   Kind kind = Kind::kLatest;
   int version = 0;       // kVersion: 1, 2, ...
-  std::string selector;  // kName: the word after '@'
+  std::string selector;  // kName, kVersion: the word after '@'
 
   // The canonical text: "NAME", "NAME@3", "NAME@production".
   std::string ToString() const;

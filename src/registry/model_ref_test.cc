@@ -26,7 +26,7 @@ TEST(ModelRefTest, ParsesEveryForm) {
   for (const Case& c : std::vector<Case>{
            {"clf", ModelRef::Kind::kLatest, 0, "", "clf"},
            {"clf@latest", ModelRef::Kind::kLatest, 0, "", "clf"},
-           {"clf@12", ModelRef::Kind::kVersion, 12, "", "clf@12"},
+           {"clf@12", ModelRef::Kind::kVersion, 12, "12", "clf@12"},
            {"clf@production", ModelRef::Kind::kName, 0, "production", "clf@production"},
            {"my.model-v2_x@a1b2c3d.2", ModelRef::Kind::kName, 0, "a1b2c3d.2",
             "my.model-v2_x@a1b2c3d.2"},
@@ -106,6 +106,14 @@ TEST_F(ModelRefResolveTest, ResolvesEachForm) {
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full->experiment_tag, "baseline");
   EXPECT_EQ(full->aliases, std::vector<std::string>{"production"});
+}
+
+TEST_F(ModelRefResolveTest, AnAllDigitTagResolvesWhenNoSuchVersionExists) {
+  // A short commit SHA can be all digits.
+  Add("5925306", false, "5925306000000000000000000000000000000000", "classifier");
+  EXPECT_EQ(Resolve("classifier@5925306"), "classifier@4");
+  EXPECT_EQ(Resolve("classifier@2"), "classifier@2");  // a version first
+  EXPECT_TRUE(Contains(Resolve("classifier@77"), "has no version 77"));
 }
 
 TEST_F(ModelRefResolveTest, AnAliasWinsOverAnExperimentTag) {
