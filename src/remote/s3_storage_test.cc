@@ -27,6 +27,7 @@
 #include "common/md5.h"
 #include "remote/s3_credentials.h"
 #include "remote/s3_xml.h"
+#include "testing/loopback.h"
 
 extern char** environ;
 
@@ -36,35 +37,13 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
+constexpr auto FreePort = &testing::FreeLoopbackPort;
+constexpr auto CanConnect = &testing::CanConnectLoopback;
+constexpr auto Pattern = &testing::PseudoRandomBytes;
+
 fs::path MakeTempDir() {
   std::string pattern = (fs::temp_directory_path() / "conveyor-s3-XXXXXX").string();
   return fs::path(mkdtemp(pattern.data()));
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool CanConnect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
 }
 
 EnvLookup NoEnv() {
@@ -94,16 +73,6 @@ RemoteConfig S3Remote(int port, std::string key = "S3RVER", std::string secret =
 
 void WriteFile(const fs::path& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
-}
-
-std::string Pattern(size_t size, unsigned seed) {
-  std::string data(size, '\0');
-  uint32_t x = seed * 2654435761U + 1;
-  for (char& c : data) {
-    x = x * 1664525U + 1013904223U;
-    c = static_cast<char>(x >> 24);
-  }
-  return data;
 }
 
 // s3rver with one bucket, "bucket", for the whole suite.

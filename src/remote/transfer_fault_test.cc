@@ -20,6 +20,7 @@
 #include "remote/local_storage.h"
 #include "remote/s3_storage.h"
 #include "remote/transfer.h"
+#include "testing/loopback.h"
 #include "testing/s3rver_process.h"
 #include "testing/temp_dir.h"
 
@@ -30,19 +31,10 @@ namespace fs = std::filesystem;
 using testing::S3rverProcess;
 using testing::TempDir;
 
+constexpr auto Pattern = &testing::PseudoRandomBytes;
+
 constexpr size_t kObjects = 40;
 constexpr size_t kKillAfter = 10;
-
-// Pseudo-random bytes, different for each seed.
-std::string Pattern(size_t size, unsigned seed) {
-  std::string data(size, '\0');
-  uint32_t x = seed * 2654435761U + 1;
-  for (char& c : data) {
-    x = x * 1664525U + 1013904223U;
-    c = static_cast<char>(x >> 24);
-  }
-  return data;
-}
 
 // Writes `data` into `store` as an object; returns its md5.
 std::string PutObject(const ObjectStore& store, const std::string& data) {

@@ -66,9 +66,4 @@ class S3rverProcess {
   std::atomic<pid_t> pid_{0};
 };
 
-// A loopback port nothing listens on now (the kernel's pick for port 0).
-int FreeLoopbackPort();
-// Whether something accepts TCP connections on 127.0.0.1:`port`.
-bool CanConnectLoopback(int port);
-
 }  // namespace conveyor::testing
