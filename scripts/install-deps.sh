@@ -13,7 +13,7 @@ packages=(
   libxgboost-dev libopencv-dev libpng-dev libjpeg62-turbo-dev
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
   libcurl4-openssl-dev libssh-dev openssh-server
-  prometheus-cpp-dev prometheus python3-yaml
+  prometheus-cpp-dev prometheus python3-yaml python3-prometheus-client
   chromium
 )
 # Node.js and npm for web/ (Swagger UI built into `conveyor serve`, the

@@ -37,7 +37,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build-bench}
+build=$(realpath -m "${1:-$root/build-bench}")
 duration=${DURATION:-15s}
 conns_list=${CONNS:-1 16 64}
 swap_conns=${SWAP_CONNS:-64}
@@ -56,6 +56,9 @@ seconds=${duration%s}
   exit 1
 }
 limit=$((seconds + 60)) # per wrk run
+
+# shellcheck source=bench/serving/lib.sh
+source "$root/bench/serving/lib.sh"
 
 step() { printf '\n== [%ds] %s\n' "$SECONDS" "$*"; }
 die() {
@@ -105,36 +108,19 @@ conveyor_pid=
 fastapi_pid=
 wrk_pid=
 stop_all() {
-  local pid
-  for pid in $wrk_pid $conveyor_pid $fastapi_pid; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in $wrk_pid $conveyor_pid $fastapi_pid; do
-    timeout 15 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [[ ${KEEP_WORK:-0} == 1 ]]; then
-    echo "kept $work"
-  else
-    rm -rf "$work"
-  fi
+  # Unset ones are left out on purpose (word splitting of empty strings).
+  # shellcheck disable=SC2086
+  stop_pids $wrk_pid $conveyor_pid $fastapi_pid
+  remove_work "$work"
 }
 trap stop_all EXIT
 
 step "(c) Training the digits example twice in $work/proj"
 proj=$work/proj
-mkdir -p "$proj"
-cp -r "$root/examples/digits/." "$proj/"
 export PATH="$build/bin:$PATH"
+train_digits "$proj" "$work/repro1.log"
 (
   cd "$proj"
-  git init -q .
-  timeout 60 "$conveyor" init >/dev/null
-  git add -A
-  git -c user.name=bench -c user.email=bench@localhost commit -qm digits
-  timeout 900 "$conveyor" repro >"$work/repro1.log" 2>&1 || {
-    cat "$work/repro1.log" >&2
-    exit 1
-  }
   timeout 900 "$conveyor" exp run -S train.max_depth=3 -n other >"$work/repro2.log" 2>&1 || {
     cat "$work/repro2.log" >&2
     exit 1
@@ -158,18 +144,6 @@ echo "model versions: digits v$version1 ($tag1), digits v$version2 ($tag2)"
 # ---------------------------------------------------------- (d) servers --
 
 step "(d) Servers"
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# wait_http URL: waits up to 60 s for URL to answer 200.
-wait_http() {
-  local i
-  for ((i = 0; i < 600; i++)); do
-    curl -sf -o /dev/null --max-time 2 "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 cport=$(free_port)
 # SERVE_FLAGS word-splits on purpose (several flags).

@@ -79,6 +79,15 @@ class ServeCommand : public Command {
         ->capture_default_str();
     app.add_flag("--no-metrics", no_metrics_,
                  "Serve no GET /metrics and keep no metrics (Prometheus's format; on by default)");
+    app.add_option("--drift-window", drift_.window,
+                   "Drift: compare the last N predicted rows with the model's training "
+                   "statistics (PSI gauges on /metrics)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
+    app.add_option("--drift-min-samples", drift_.min_samples,
+                   "Drift: export PSI only once the window holds N rows (at most --drift-window)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
     app.add_flag("--openapi", print_openapi_,
                  "Print the server's OpenAPI document (JSON) to stdout and exit; loads no model");
     app.footer(
@@ -98,7 +107,8 @@ class ServeCommand : public Command {
         "the Open Inference Protocol (KServe V2): /v2, /v2/health/{live,ready},\n"
         "/v2/models/NAME[/ready], POST /v2/models/NAME/infer. The API is described at\n"
         "GET /openapi.json (OpenAPI 3) and can be tried in a browser at /docs (Swagger UI,\n"
-        "built into the binary). GET /metrics: Prometheus metrics (off with --no-metrics).\n"
+        "built into the binary). GET /metrics: Prometheus metrics (off with --no-metrics),\n"
+        "with prediction and input drift as PSI against the spec's training statistics.\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
         "in-flight requests within --grace, exit 0.");
   }
@@ -107,6 +117,10 @@ class ServeCommand : public Command {
     if (print_openapi_) {
       console.Out(OpenApiDocument(ModelNameWithoutLoading(global)));
       return OkStatus();
+    }
+    if (drift_.min_samples > drift_.window) {
+      return Error(Code::kUsage, "--drift-min-samples {} is larger than --drift-window {}",
+                   drift_.min_samples, drift_.window);
     }
     if (!remote_.remote.empty()) {
       return ServeFromRemote(global, console);
@@ -185,7 +199,8 @@ class ServeCommand : public Command {
     // Declared before everything that reports to it, so destroyed after.
     std::unique_ptr<serving::ServingMetrics> metrics;
     if (!no_metrics_)
-      metrics = std::make_unique<serving::ServingMetrics>();
+      metrics = std::make_unique<serving::ServingMetrics>(
+          serving::ServingMetricsOptions{.drift = drift_});
     serving::ModelManager manager(loader, {}, metrics.get());
     ASSIGN_OR_RETURN(serving::SwapReport loaded, manager.Replace(reference));
     console.Note(fmt::format(
@@ -254,6 +269,7 @@ class ServeCommand : public Command {
   RemoteServingOptions remote_;
   int backend_threads_ = 1;
   serving::BatchOptions batch_;
+  serving::DriftOptions drift_;
   int batch_delay_us_ = 1000;
   serving::HttpServerOptions options_;
   double grace_seconds_ = 10;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ml/samples.h"
@@ -39,8 +40,20 @@ struct ReferenceStats {
   bool operator==(const ReferenceStats&) const = default;
 };
 
+// The two drift statistics of one preprocessed input (values in [0, 1]):
+// training summarises them into ReferenceStats, the server into its drift
+// window (serving/drift_monitor.h), through this one definition.
+struct InputSummary {
+  double mean_intensity = 0;  // mean of the values; 0 for an empty input
+  double ink_fraction = 0;    // share of values above kInkThreshold
+};
+InputSummary SummarizeInput(std::span<const float> values);
+
 // `bins` uniform bins on [0, 1].
 Histogram MakeUnitHistogram(int bins);
+// The bin `value` falls in, clamped into the end bins. Precondition: at
+// least one bin.
+size_t HistogramBin(const Histogram& histogram, double value);
 // Adds `value` to the bin it falls in (clamped into the end bins).
 void AddToHistogram(Histogram& histogram, double value);
 

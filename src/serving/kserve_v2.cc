@@ -204,7 +204,8 @@ HttpResponse KserveV2::Infer(const HttpRequest& request) const {
   if (!predictions.ok())
     return V2Error(500, predictions.status().message());
   if (predictions_ != nullptr)
-    predictions_->OnPredictions(*model, *predictions, std::chrono::steady_clock::now() - start);
+    predictions_->OnPredictions(*model, features, *predictions,
+                                std::chrono::steady_clock::now() - start);
 
   const int64_t n = static_cast<int64_t>(predictions->size());
   const int64_t classes = static_cast<int64_t>(spec.labels.size());

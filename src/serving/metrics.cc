@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "serving/histogram_family.h"
+#include "serving/openmetrics.h"
 #include "serving/process_metrics.h"
 
 namespace conveyor::serving {
@@ -161,7 +162,8 @@ class ServingMetrics::Impl {
                    "Time of one backend prediction call (a request's rows, batching's wait "
                    "included).",
                    {"model"}, kSecondsBuckets),
-        process_(options_.proc_dir) {
+        process_(options_.proc_dir),
+        drift_(options_.drift) {
     for (size_t i = 0; i < kErrorKinds.size(); ++i)
       error_by_kind_[i] = &errors_.Add({{"kind", std::string(kErrorKinds[i])}});
   }
@@ -176,8 +178,9 @@ class ServingMetrics::Impl {
       ErrorCounter(record.error_kind).Increment();
   }
 
-  void OnPredictions(const ServedModel& model, std::span<const Prediction> predictions,
-                     std::chrono::nanoseconds duration) {
+  void OnPredictions(const ServedModel& model, const FeatureRows& inputs,
+                     std::span<const Prediction> predictions, std::chrono::nanoseconds duration) {
+    drift_.OnPredictions(model, predictions, inputs);
     const ModelSeries& series = SeriesFor(model);
     series.inference->Observe(Seconds(duration));
     for (const Prediction& prediction : predictions) {
@@ -192,6 +195,7 @@ class ServingMetrics::Impl {
 
   void OnSwapped(const ServedModel& model) {
     SeriesFor(model);  // resolve before the first request needs it
+    drift_.OnSwapped(model);
     const ModelIdentity& id = model.identity();
     std::lock_guard lock(swap_mu_);
     if (info_ != nullptr)
@@ -207,7 +211,7 @@ class ServingMetrics::Impl {
 
   void SetInFlightSource(std::function<int64_t()> source) { in_flight_source_ = std::move(source); }
 
-  std::string Serialize() {
+  std::vector<prometheus::MetricFamily> Collect() {
     if (in_flight_source_)
       in_flight_.Set(static_cast<double>(in_flight_source_()));
     std::vector<prometheus::MetricFamily> families = registry_.Collect();
@@ -216,6 +220,8 @@ class ServingMetrics::Impl {
       for (prometheus::MetricFamily& family : histograms->Collect())
         families.push_back(std::move(family));
     }
+    for (prometheus::MetricFamily& family : drift_.Collect())
+      families.push_back(std::move(family));
     if (!options_.proc_dir.empty()) {
       for (prometheus::MetricFamily& family : process_.Collect())
         families.push_back(std::move(family));
@@ -224,9 +230,7 @@ class ServingMetrics::Impl {
               [](const prometheus::MetricFamily& a, const prometheus::MetricFamily& b) {
                 return a.name < b.name;
               });
-    std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, families);
-    return out.str();
+    return families;
   }
 
  private:
@@ -334,6 +338,7 @@ class ServingMetrics::Impl {
   HistogramFamily score_;
   HistogramFamily inference_;
   ProcessCollector process_;
+  DriftMonitor drift_;  // internally synchronised
   std::array<Counter*, kErrorKinds.size()> error_by_kind_{};
   std::function<int64_t()> in_flight_source_;  // set before serving
 
@@ -368,10 +373,10 @@ Status ServingMetrics::AddRoute(Router& router) {
 
 void ServingMetrics::OnRequest(const RequestRecord& record) { impl_->OnRequest(record); }
 
-void ServingMetrics::OnPredictions(const ServedModel& model,
+void ServingMetrics::OnPredictions(const ServedModel& model, const FeatureRows& inputs,
                                    std::span<const Prediction> predictions,
                                    std::chrono::nanoseconds duration) {
-  impl_->OnPredictions(model, predictions, duration);
+  impl_->OnPredictions(model, inputs, predictions, duration);
 }
 
 void ServingMetrics::OnSwapped(const ServedModel& model) { impl_->OnSwapped(model); }
@@ -380,12 +385,21 @@ void ServingMetrics::OnSwapFailed(std::string_view /*reference*/, const Status& 
   impl_->OnSwapFailed();
 }
 
-std::string ServingMetrics::Serialize() const { return impl_->Serialize(); }
+std::string ServingMetrics::Serialize(MetricsFormat format) const {
+  const std::vector<prometheus::MetricFamily> families = impl_->Collect();
+  if (format == MetricsFormat::kOpenMetrics)
+    return SerializeOpenMetrics(families);
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
 
-HttpResponse ServingMetrics::Handle(const HttpRequest& /*request*/) const {
+HttpResponse ServingMetrics::Handle(const HttpRequest& request) const {
+  const MetricsFormat format = NegotiateMetricsFormat(request.Header("accept"));
   HttpResponse response;
-  response.content_type = std::string(kPrometheusTextType);
-  response.body = Serialize();
+  response.content_type =
+      std::string(format == MetricsFormat::kOpenMetrics ? kOpenMetricsType : kPrometheusTextType);
+  response.body = Serialize(format);
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
 }

@@ -3,9 +3,11 @@
 // One object is the RequestObserver of the HTTP server (requests, sizes,
 // durations, errors), the PredictionObserver of the predicting handlers
 // (predictions by class, the winning probability, inference time) and the
-// SwapObserver of the ModelManager (model info, swaps). It owns a
+// SwapObserver of the ModelManager (model info, swaps); it feeds the drift
+// monitor (drift_monitor.h) from the same calls. It owns a
 // prometheus-cpp Registry; GET /metrics serialises it with prometheus-cpp's
-// TextSerializer (text format 0.0.4). docs/serving.md lists every series.
+// TextSerializer (text format 0.0.4) or, when the scraper asks for it, as
+// OpenMetrics 1.0 (openmetrics.h). docs/serving.md lists every series.
 //
 //   ServingMetrics metrics;
 //   ModelManager manager(loader, {}, &metrics);
@@ -43,8 +45,10 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "serving/drift_monitor.h"
 #include "serving/http_types.h"
 #include "serving/model_manager.h"
+#include "serving/openmetrics.h"
 #include "serving/prediction_observer.h"
 #include "serving/request_observer.h"
 #include "serving/router.h"
@@ -63,6 +67,8 @@ struct ServingMetricsOptions {
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
+  // The drift window and its PSI gauges (drift_monitor.h).
+  DriftOptions drift;
 };
 
 class ServingMetrics : public RequestObserver, public PredictionObserver, public SwapObserver {
@@ -81,16 +87,18 @@ class ServingMetrics : public RequestObserver, public PredictionObserver, public
   Status AddRoute(Router& router);
 
   void OnRequest(const RequestRecord& record) override;
-  void OnPredictions(const ServedModel& model, std::span<const Prediction> predictions,
+  void OnPredictions(const ServedModel& model, const FeatureRows& inputs,
+                     std::span<const Prediction> predictions,
                      std::chrono::nanoseconds duration) override;
   void OnSwapped(const ServedModel& model) override;
   void OnSwapFailed(std::string_view reference, const Status& why) override;
 
-  // Every series in the text exposition format 0.0.4.
-  std::string Serialize() const;
-  // GET /metrics: Serialize() as kPrometheusTextType. prometheus-cpp 1.0.1
-  // has no OpenMetrics serializer, so a scraper asking for
-  // application/openmetrics-text gets 0.0.4 too (Prometheus accepts it).
+  // Every series, in the text exposition format 0.0.4 (prometheus-cpp's
+  // TextSerializer) or OpenMetrics 1.0 (openmetrics.h).
+  std::string Serialize(MetricsFormat format = MetricsFormat::kPrometheusText) const;
+  // GET /metrics: Serialize() in the format the Accept header asks for
+  // (NegotiateMetricsFormat; Prometheus prefers OpenMetrics), with its
+  // Content-Type (kOpenMetricsType or kPrometheusTextType).
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:

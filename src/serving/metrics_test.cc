@@ -49,6 +49,11 @@ Prediction Predicted(int index, float score) {
   return prediction;
 }
 
+// `n` rows of four zero features (the inputs OnPredictions gets).
+FeatureRows Rows(size_t n) {
+  return {.rows = n, .cols = 4, .values = std::vector<float>(n * 4, 0.0F)};
+}
+
 RequestRecord Record(std::string_view route, std::string_view method, int status,
                      std::chrono::microseconds duration, uint64_t in = 100, uint64_t out = 2000,
                      std::string_view kind = "") {
@@ -154,9 +159,9 @@ TEST(ServingMetricsTest, PredictionsByClassScoresAndInferenceTime) {
   std::unique_ptr<ServedModel> model = MakeModel("aaa1111", 1);
   const std::array<Prediction, 3> batch = {Predicted(0, 0.97F), Predicted(2, 0.55F),
                                            Predicted(0, 0.998F)};
-  metrics.OnPredictions(*model, batch, 2ms);
+  metrics.OnPredictions(*model, Rows(3), batch, 2ms);
   const std::array<Prediction, 1> one = {Predicted(1, 1.0F)};
-  metrics.OnPredictions(*model, one, 40us);
+  metrics.OnPredictions(*model, Rows(1), one, 40us);
 
   Exposition e(metrics.Serialize());
   using L = Exposition::Labels;
@@ -202,13 +207,27 @@ TEST(ServingMetricsTest, SwapsUpdateModelInfoAndCountResults) {
   EXPECT_EQ(e.Value("conveyor_predictions_total", L{{"model", "pets"}, {"class", "dog"}}), 0);
 }
 
-TEST(ServingMetricsTest, HandleServesTextFormat004EvenWhenOpenMetricsIsAsked) {
+TEST(ServingMetricsTest, HandleServesOpenMetricsWhenAskedFirst) {
   ServingMetrics metrics(NoProcess());
   metrics.OnRequest(Record("/predict", "POST", 200, 800us));
   HttpRequest request;
   request.method = "GET";
   request.headers["accept"] =
       "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
+  HttpResponse response = metrics.Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_NE(response.body.find("# TYPE conveyor_http_requests counter\n"), std::string::npos)
+      << response.body;
+  EXPECT_NE(response.body.find("conveyor_http_requests_total{"), std::string::npos);
+  EXPECT_TRUE(response.body.ends_with("# EOF\n"));
+}
+
+TEST(ServingMetricsTest, HandleServesTextFormat004ByDefault) {
+  ServingMetrics metrics(NoProcess());
+  metrics.OnRequest(Record("/predict", "POST", 200, 800us));
+  HttpRequest request;
+  request.method = "GET";
   HttpResponse response = metrics.Handle(request);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -314,7 +333,7 @@ TEST(ServingMetricsTest, PromtoolCheckMetricsReportsNothing) {
   metrics.OnRequest(Record("/predict", "POST", 200, 800us));
   metrics.OnRequest(Record("/predict", "POST", 415, 3ms, 100, 200, "unsupported_media_type"));
   const std::array<Prediction, 1> one = {Predicted(1, 0.9F)};
-  metrics.OnPredictions(*model, one, 40us);
+  metrics.OnPredictions(*model, Rows(1), one, 40us);
   HttpRequest request;
   request.method = "GET";
   const std::string body = metrics.Handle(request).body;

@@ -101,7 +101,8 @@ HttpResponse ModelService::Predict(const HttpRequest& request) const {
   if (!predictions.ok())
     return ErrorFor(predictions.status(), "prediction_failed");
   if (predictions_ != nullptr)
-    predictions_->OnPredictions(*model, *predictions, std::chrono::steady_clock::now() - start);
+    predictions_->OnPredictions(*model, input.value(), *predictions,
+                                std::chrono::steady_clock::now() - start);
   Json json;
   if (predictions->size() == 1) {
     json = PredictionJson(predictions->front());

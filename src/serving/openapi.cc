@@ -609,8 +609,9 @@ Json MetricsPath() {
   Json success{
       {"200",
        {{"description",
-         "Every series in the Prometheus text exposition format 0.0.4 (also when OpenMetrics "
-         "is asked for)."},
+         "Every series, in OpenMetrics 1.0 text when the Accept header ranks "
+         "application/openmetrics-text first (as Prometheus does), otherwise in the "
+         "Prometheus text exposition format 0.0.4."},
         {"headers", {{"X-Request-Id", RequestIdHeader()}}},
         {"content",
          {{"text/plain",
@@ -619,11 +620,19 @@ Json MetricsPath() {
              "# HELP conveyor_http_requests_total HTTP requests answered, by route pattern, "
              "method and status code.\n# TYPE conveyor_http_requests_total counter\n"
              "conveyor_http_requests_total{code=\"200\",method=\"POST\",route=\"/predict\"} "
-             "42\n"}}}}}}}};
+             "42\n"}}},
+          {"application/openmetrics-text",
+           {{"schema", Type("string")},
+            {"example",
+             "# TYPE conveyor_http_requests counter\n# HELP conveyor_http_requests HTTP "
+             "requests answered, by route pattern, method and status code.\n"
+             "conveyor_http_requests_total{code=\"200\",method=\"POST\",route=\"/predict\"} "
+             "42\n# EOF\n"}}}}}}}};
   return Json{{"get", Operation("getMetrics", "monitoring", "Prometheus metrics",
                                 "Requests, errors, predictions by class, prediction scores, "
-                                "inference time, the model served and its swaps, and process "
-                                "metrics, for Prometheus to scrape (see docs/serving.md).",
+                                "inference time, the model served and its swaps, drift (PSI "
+                                "against the training statistics), and process metrics, for "
+                                "Prometheus to scrape (see docs/serving.md).",
                                 Responses(std::move(success), {}, false))}};
 }
 

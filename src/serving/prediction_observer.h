@@ -16,10 +16,12 @@ namespace conveyor::serving {
 class PredictionObserver {
  public:
   virtual ~PredictionObserver() = default;
-  // After `model` answered one request's rows with `predictions` (one per
-  // row, in order), the backend call having taken `duration` (batching's
-  // wait included). Not called when the prediction failed.
-  virtual void OnPredictions(const ServedModel& model, std::span<const Prediction> predictions,
+  // After `model` answered one request's rows `inputs` (preprocessed, as
+  // the classifier saw them) with `predictions` (one per row, in order), the
+  // backend call having taken `duration` (batching's wait included). Not
+  // called when the prediction failed.
+  virtual void OnPredictions(const ServedModel& model, const FeatureRows& inputs,
+                             std::span<const Prediction> predictions,
                              std::chrono::nanoseconds duration) = 0;
 };
 

@@ -4,7 +4,10 @@
 // predictions go in through the real curl; Prometheus's HTTP API must then
 // answer the right counts by route and code, predictions by class summing to
 // the successful ones, the score histogram's count, the model-info labels,
-// and, after a hot swap, the swap counter and time. Skipped only when
+// and, after a hot swap, the swap counter and time. Prometheus asks for
+// OpenMetrics and gets it. Then drift: the example's test images leave the
+// PSI gauges low and the drift alerts inactive; the same images inverted
+// push them past 0.2 and the alerts go pending. Skipped only when
 // /usr/bin/prometheus is absent (scripts/install-deps.sh installs it).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -23,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "ml/samples.h"
 #include "testing/cli_runner.h"
 #include "testing/sample_png.h"
 #include "testing/serve_process.h"
@@ -227,6 +231,41 @@ class PrometheusTest : public ::testing::Test {
     prometheus_->Start();
   }
 
+  // Posts the first `count` raw test images of the trained project (0..255
+  // pixels), inverted when `invert`, to /predict as one JSON "instances"
+  // request; it must answer 200 with one prediction each.
+  void PredictTestImages(size_t count, bool invert) {
+    Result<ml::SampleSet> samples = ml::ReadSamples(dir_ / "work/test_raw.samples");
+    ASSERT_TRUE(samples.ok()) << samples.status().message();
+    ASSERT_GE(samples->size(), count);
+    Json instances = Json::array();
+    for (size_t i = 0; i < count; ++i) {
+      Json row = Json::array();
+      for (float pixel : samples->sample(i))
+        row.push_back(static_cast<int>(invert ? 255 - pixel : pixel));
+      instances.push_back(std::move(row));
+    }
+    WriteFile(dir_ / "instances.json", Json{{"instances", instances}}.dump());
+    auto [body, code] = server_->Curl(
+        "-H 'Content-Type: application/json' --data-binary "
+        "@instances.json " +
+        server_->url() + "/predict");
+    ASSERT_EQ(code, 200) << body.dump().substr(0, 500);
+    EXPECT_EQ(body["predictions"].size(), count);
+  }
+
+  // The alert's states in Prometheus now ("pending", "firing"), by the
+  // label `label` of each alert.
+  std::map<std::string, std::string> AlertStates(const std::string& name,
+                                                 const std::string& label) {
+    std::map<std::string, std::string> states;
+    for (const Sample& sample :
+         prometheus_->Query("ALERTS{alertname=\"" + name + "\",job=\"conveyor\"}")) {
+      states[sample.labels.value(label, "")] = sample.labels["alertstate"].get<std::string>();
+    }
+    return states;
+  }
+
   // Sends `count` requests with curl's `args` to /predict; each must answer
   // `status`.
   void Predict(int count, const std::string& args, int status) {
@@ -257,10 +296,10 @@ TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
       states[rule["name"].get<std::string>()] = rule["state"].get<std::string>();
     }
   }
-  EXPECT_EQ(states.size(), 5u) << rules.dump();
-  for (const char* name :
-       {"ConveyorHighErrorRatio", "ConveyorHighLatencyP99", "ConveyorModelNotReady",
-        "ConveyorNoTraffic", "ConveyorModelSwapFailed"}) {
+  EXPECT_EQ(states.size(), 7u) << rules.dump();
+  for (const char* name : {"ConveyorHighErrorRatio", "ConveyorHighLatencyP99",
+                           "ConveyorModelNotReady", "ConveyorNoTraffic", "ConveyorModelSwapFailed",
+                           "ConveyorPredictionDrift", "ConveyorInputDrift"}) {
     EXPECT_TRUE(states.count(name)) << name << " not loaded: " << rules.dump();
   }
 
@@ -382,6 +421,61 @@ TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
     }
   }
   EXPECT_EQ(firing, 1) << "ConveyorModelSwapFailed did not fire in 10 s";
+
+  // Prometheus 2.42 asked for OpenMetrics and got it: buckets stored with
+  // OpenMetrics' canonical bounds ("1.0"; the 0.0.4 text writes "1").
+  EXPECT_EQ(prometheus
+                .Query("conveyor_http_request_duration_seconds_bucket{job=\"conveyor\","
+                       "route=\"/predict\",le=\"1.0\"}")
+                .size(),
+            1u);
+
+  // Drift. The successful swap above emptied the window. 300 of the
+  // example's test images: like training, so low PSI and no drift alert.
+  PredictTestImages(300, /*invert=*/false);
+  ASSERT_FALSE(HasFatalFailure());
+  prometheus.WaitForScrapeAfter(UnixNow() + 0.1);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(prometheus.Scalar("conveyor_drift_window_samples{job=\"conveyor\"}"), 300);
+  std::optional<double> prediction_psi =
+      prometheus.Scalar("conveyor_prediction_drift_psi{job=\"conveyor\",model=\"digits\"}");
+  ASSERT_TRUE(prediction_psi.has_value());
+  EXPECT_LT(*prediction_psi, 0.1);
+  std::map<std::string, double> input_psi;
+  for (const Sample& sample : prometheus.Query("conveyor_input_drift_psi{job=\"conveyor\"}"))
+    input_psi[sample.labels["statistic"].get<std::string>()] = sample.value;
+  ASSERT_EQ(input_psi.size(), 2u);
+  EXPECT_LT(input_psi["mean_intensity"], 0.1);
+  EXPECT_LT(input_psi["ink_fraction"], 0.1);
+  std::printf("drift on test images: prediction %.4f, mean_intensity %.4f, ink_fraction %.4f\n",
+              *prediction_psi, input_psi["mean_intensity"], input_psi["ink_fraction"]);
+  EXPECT_TRUE(AlertStates("ConveyorInputDrift", "statistic").empty());
+  EXPECT_TRUE(AlertStates("ConveyorPredictionDrift", "model").empty());
+
+  // 1,000 of them inverted fill the window: the inputs' statistics move
+  // far past 0.2 and both input drift alerts go pending (their `for` is 10
+  // minutes, so they would fire later).
+  PredictTestImages(1000, /*invert=*/true);
+  ASSERT_FALSE(HasFatalFailure());
+  prometheus.WaitForScrapeAfter(UnixNow() + 0.1);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(prometheus.Scalar("conveyor_drift_window_samples{job=\"conveyor\"}"), 1000);
+  input_psi.clear();
+  for (const Sample& sample : prometheus.Query("conveyor_input_drift_psi{job=\"conveyor\"}"))
+    input_psi[sample.labels["statistic"].get<std::string>()] = sample.value;
+  EXPECT_GT(input_psi["mean_intensity"], 0.2);
+  EXPECT_GT(input_psi["ink_fraction"], 0.2);
+  std::printf("drift on inverted test images: mean_intensity %.2f, ink_fraction %.2f\n",
+              input_psi["mean_intensity"], input_psi["ink_fraction"]);
+  std::map<std::string, std::string> drift_states;
+  for (int i = 0; i < 100; ++i) {
+    drift_states = AlertStates("ConveyorInputDrift", "statistic");
+    if (drift_states.size() == 2)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(drift_states, (std::map<std::string, std::string>{{"ink_fraction", "pending"},
+                                                              {"mean_intensity", "pending"}}));
 
   prometheus.Stop();
   EXPECT_EQ(server_->Stop(), "0\n");
