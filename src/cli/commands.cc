@@ -15,6 +15,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(MakeMetricsCommand());
   commands.push_back(MakeParamsCommand());
   commands.push_back(MakePlotsCommand());
+  commands.push_back(MakeReportCommand());
   commands.push_back(MakeRemoteCommand());
   commands.push_back(MakePushCommand());
   commands.push_back(MakeFetchCommand());

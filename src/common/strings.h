@@ -1,9 +1,10 @@
 // Small text helpers shared by the parsers (INI files, AWS config files,
-// multipart headers).
+// multipart headers) and the HTTP code.
 //
 // Thread safety: pure functions.
 #pragma once
 
+#include <cctype>
 #include <string_view>
 
 namespace conveyor {
@@ -15,6 +16,18 @@ inline std::string_view TrimBlanks(std::string_view text, std::string_view blank
     return {};
   }
   return text.substr(begin, text.find_last_not_of(blanks) - begin + 1);
+}
+
+// ASCII case-insensitive equality (HTTP header names, media types).
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
 }
 
 }  // namespace conveyor

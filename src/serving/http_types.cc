@@ -1,26 +1,10 @@
 #include "serving/http_types.h"
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
+
 namespace conveyor::serving {
-
-namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string HttpRequest::Header(std::string_view name) const {
   // Keys are stored lower-cased; the scan keeps `name` case-insensitive

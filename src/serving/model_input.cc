@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/base64.h"
 #include "ml/preprocessing.h"
 #include "serving/image_header.h"
 #include "serving/multipart.h"
@@ -338,56 +339,6 @@ InputResult DecodeCsvInput(const ml::ModelSpec& spec, std::string_view csv,
   }
   if (out.rows == 0) {
     return Invalid("CSV body has no rows");
-  }
-  return out;
-}
-
-Result<std::string> DecodeBase64(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') {
-      return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-      return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-      return c - '0' + 52;
-    }
-    if (c == '+') {
-      return 62;
-    }
-    if (c == '/') {
-      return 63;
-    }
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  uint32_t buffer = 0;
-  int bits = 0;
-  size_t padding = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (std::isspace(static_cast<unsigned char>(c)) != 0) {
-      continue;
-    }
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    const int v = value(c);
-    if (v < 0 || padding > 0) {
-      return Error(Code::kInvalid, "invalid base64 character at offset {}", i);
-    }
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  if (bits >= 6 || padding > 2) {
-    return Error(Code::kInvalid, "truncated base64");
   }
   return out;
 }

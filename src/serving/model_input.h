@@ -117,8 +117,4 @@ InputResult ImageFeatures(const ml::ModelSpec& spec, const ml::GrayImage& image)
 // Raw input values (one row) -> the spec's features.
 InputResult RawFeatures(const ml::ModelSpec& spec, std::span<const float> raw);
 
-// Standard base64 (RFC 4648 4, '=' padding optional, whitespace skipped).
-// kInvalid naming the offset of the first bad character.
-Result<std::string> DecodeBase64(std::string_view text);
-
 }  // namespace conveyor::serving

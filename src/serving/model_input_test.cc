@@ -268,13 +268,5 @@ TEST(ModelInputTest, UnsupportedContentType) {
             "application/json or text/csv)");
 }
 
-TEST(ModelInputTest, Base64) {
-  EXPECT_EQ(*DecodeBase64("aGVsbG8="), "hello");
-  EXPECT_EQ(*DecodeBase64("aGVs\nbG8"), "hello");
-  EXPECT_EQ(*DecodeBase64(""), "");
-  EXPECT_FALSE(DecodeBase64("aGVsbG8=x").ok());
-  EXPECT_FALSE(DecodeBase64("a").ok());
-}
-
 }  // namespace
 }  // namespace conveyor::serving
