@@ -14,7 +14,7 @@ packages=(
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
   libcurl4-openssl-dev libssh-dev openssh-server
   prometheus-cpp-dev prometheus python3-yaml python3-prometheus-client
-  lintian systemd
+  lintian systemd rsync
   chromium
 )
 # Node.js and npm for web/ (Swagger UI built into `conveyor serve`, the
@@ -25,14 +25,16 @@ if ! command -v npm >/dev/null; then
 fi
 
 # node_modules of web/, tests/s3/ (s3rver, the S3 server the S3 backend's
-# tests start) and tests/deploy/ (Kubernetes schemas and a Dockerfile linter
-# for the deploy_* tests) as each package-lock.json pins it. Idempotent: skipped when the
+# tests start), tests/deploy/ (Kubernetes schemas and a Dockerfile linter
+# for the deploy_* tests) and tests/ci_local/ (gitlab-ci-local, which runs
+# the GitLab pipeline template, and action-validator) as each
+# package-lock.json pins it. Idempotent: skipped when the
 # lock file has not changed since the last install (a copy is kept as a
 # stamp). --ignore-scripts: no package needs one, and one would phone home.
 npm_deps() {
   local root dir
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  for dir in "$root/web" "$root/tests/s3" "$root/tests/deploy"; do
+  for dir in "$root/web" "$root/tests/s3" "$root/tests/deploy" "$root/tests/ci_local"; do
     if cmp -s "$dir/package-lock.json" "$dir/node_modules/.conveyor-lock"; then
       continue
     fi
