@@ -213,8 +213,10 @@ std::string ForgeApi::Redact(std::string text) const {
   if (token.empty()) {
     return text;
   }
-  for (size_t at = text.find(token); at != std::string::npos; at = text.find(token, at)) {
-    text.replace(at, token.size(), "<redacted>");
+  constexpr std::string_view kRedacted = "<redacted>";
+  for (size_t at = text.find(token); at != std::string::npos;
+       at = text.find(token, at + kRedacted.size())) {
+    text.replace(at, token.size(), kRedacted);
   }
   return text;
 }

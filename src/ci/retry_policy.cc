@@ -10,13 +10,21 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// A whole number of seconds, clamped to kMaxSeconds: a header asking for more
+// than a day is refused by the wait limits anyway, and the clamp keeps the
+// conversions to milliseconds and time points from overflowing.
+// 4e9 s is in 2096 as a Unix time, and fits system_clock's nanoseconds.
+constexpr int64_t kMaxSeconds = 4'000'000'000;
+
 std::optional<int64_t> ParseSeconds(std::string_view text) {
   int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range && end == text.data() + text.size())
+    return kMaxSeconds;
   if (error != std::errc() || end != text.data() + text.size() || value < 0) {
     return std::nullopt;
   }
-  return value;
+  return std::min(value, kMaxSeconds);
 }
 
 // The wait a rate-limited answer asks for.

@@ -57,6 +57,12 @@ TEST(RetryPolicyTest, Table) {
        milliseconds(0), true, seconds(1), "rate limited"},
       {"github secondary", Answer(403, {{"retry-after", "3"}}), 1, milliseconds(0), true,
        seconds(3), "rate limited"},
+      // Absurd values are clamped (no overflow) and refused as too long.
+      {"429 huge retry-after", Answer(429, {{"retry-after", "99999999999999999999999"}}), 1,
+       milliseconds(0), false, milliseconds(0), "rate limited"},
+      {"github reset far away",
+       Answer(403, {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "9223372036854775807"}}),
+       1, milliseconds(0), false, milliseconds(0), "rate limited"},
   };
   for (const Row& row : rows) {
     RetryDecision d = DecideRetry(row.outcome, row.attempt, row.waited, kNow, RetryOptions{});

@@ -133,6 +133,21 @@ TEST(CiReportTest, MarkdownEscapesTitlesAndLinkPaths) {
       << markdown;
 }
 
+TEST(CiReportTest, ANewlineInAValueCannotEndTheTable) {
+  Report report = SampleReport();
+  report.params = DiffParams(
+      "main", {Params(R"({"note": "a"})")}, "workspace",
+      {Params(
+          R"json({"note": "b\n\n## Injected | heading\r\n![x](https://tracker.example/p.png)"})json")},
+      /*all=*/false);
+  const std::string markdown = RenderReportMarkdown(report);
+  EXPECT_NE(markdown.find("| params.yaml | note | a | b  ## Injected \\| heading  "
+                          "![x](https://tracker.example/p.png) |\n"),
+            std::string::npos)
+      << markdown;
+  EXPECT_EQ(markdown.find("\n## Injected"), std::string::npos);
+}
+
 TEST(CiReportTest, HtmlIsSelfContained) {
   testing::TempDir dir;
   const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "pixels";

@@ -33,6 +33,10 @@ std::string FormatMarkdownTable(const TableRow& header, const std::vector<TableR
     for (const std::string& cell : cells) {
       std::string escaped;
       for (char c : cell) {
+        if (c == '\n' || c == '\r') {  // would end the row, and the table
+          escaped += ' ';
+          continue;
+        }
         if (c == '|')
           escaped += '\\';
         escaped += c;

@@ -53,22 +53,27 @@ void DriftMonitor::OnSwapped(const ServedModel& model) {
   reference.ink_fraction_groups = ml::EqualMassGroups(stats.ink_fraction.counts, options_.groups);
 
   std::lock_guard lock(mu_);
-  current_.store(nullptr, std::memory_order_relaxed);
+  current_.store(nullptr, std::memory_order_seq_cst);
   window_.Reset();
   reference_ = std::move(reference);
   // Without a reference there is nothing to compare with: rows are not
   // even summarised.
   if (reference_->present)
-    current_.store(&model, std::memory_order_release);
+    current_.store(&model, std::memory_order_seq_cst);
 }
 
 void DriftMonitor::OnPredictions(const ServedModel& model, std::span<const Prediction> predictions,
                                  const FeatureRows& inputs) {
-  if (current_.load(std::memory_order_acquire) != &model || inputs.rows != predictions.size())
+  // The generation first: OnSwapped clears current_ before it starts a new
+  // generation, so a request that still sees its model here holds the old
+  // generation, and its rows stay out of the new model's window.
+  const uint32_t generation = window_.generation();
+  if (current_.load(std::memory_order_seq_cst) != &model || inputs.rows != predictions.size())
     return;
   for (size_t row = 0; row < inputs.rows; ++row) {
     const ml::InputSummary summary = ml::SummarizeInput(inputs.row(row));
-    window_.Record(predictions[row].class_index, summary.mean_intensity, summary.ink_fraction);
+    window_.Record(generation, predictions[row].class_index, summary.mean_intensity,
+                   summary.ink_fraction);
   }
 }
 

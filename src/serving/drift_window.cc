@@ -23,12 +23,13 @@ DriftWindow::DriftWindow(size_t capacity)
     slots_[i].store(0, std::memory_order_relaxed);
 }
 
-void DriftWindow::Record(int class_index, double mean_intensity, double ink_fraction) {
+void DriftWindow::Record(uint32_t generation, int class_index, double mean_intensity,
+                         double ink_fraction) {
   if (class_index < 0 || class_index > kMaxClass)
     return;
-  const uint64_t generation = generation_.load(std::memory_order_relaxed);
-  const uint64_t entry = generation << 48 | static_cast<uint64_t>(class_index) << 32 |
-                         Quantise(mean_intensity) << 16 | Quantise(ink_fraction);
+  const uint64_t entry = static_cast<uint64_t>(generation) << 48 |
+                         static_cast<uint64_t>(class_index) << 32 | Quantise(mean_intensity) << 16 |
+                         Quantise(ink_fraction);
   const uint64_t slot = next_.fetch_add(1, std::memory_order_relaxed) % capacity_;
   slots_[slot].store(entry, std::memory_order_relaxed);
 }
@@ -37,7 +38,7 @@ void DriftWindow::Reset() {
   uint32_t next = generation_.load(std::memory_order_relaxed) + 1;
   if (next > 0xffff)
     next = 1;
-  generation_.store(next, std::memory_order_relaxed);
+  generation_.store(next, std::memory_order_seq_cst);
   for (size_t i = 0; i < capacity_; ++i)
     slots_[i].store(0, std::memory_order_relaxed);
 }

@@ -9,7 +9,7 @@
 // including those a writer that raced with the Reset stores afterwards.
 //
 //   DriftWindow window(1000);
-//   window.Record(7, 0.13, 0.12);            // per predicted row
+//   window.Record(window.generation(), 7, 0.13, 0.12);  // per predicted row
 //   std::vector<DriftWindow::Entry> last = window.Snapshot();  // per scrape
 //
 // Thread safety: Record and Snapshot may run on any number of threads at
@@ -41,9 +41,14 @@ class DriftWindow {
 
   size_t capacity() const { return capacity_; }
 
-  // Adds one row, overwriting the oldest once the window is full.
-  // Statistics are clamped into [0, 1].
-  void Record(int class_index, double mean_intensity, double ink_fraction);
+  // The current generation, for Record: read it before deciding that a row
+  // belongs in the window, so that a Reset in between drops the row.
+  uint32_t generation() const { return generation_.load(std::memory_order_seq_cst); }
+
+  // Adds one row of `generation` (generation()), overwriting the oldest
+  // once the window is full. Statistics are clamped into [0, 1]. A row of an
+  // older generation is stored but never in a snapshot.
+  void Record(uint32_t generation, int class_index, double mean_intensity, double ink_fraction);
 
   // Empties the window.
   void Reset();

@@ -12,7 +12,7 @@ namespace {
 TEST(DriftWindowTest, KeepsTheLastCapacityRows) {
   DriftWindow window(3);
   for (int i = 0; i < 5; ++i)
-    window.Record(i, 0.1 * i, 0.5);
+    window.Record(window.generation(), i, 0.1 * i, 0.5);
   std::vector<DriftWindow::Entry> entries = window.Snapshot();
   ASSERT_EQ(entries.size(), 3u);
   std::vector<int> classes;
@@ -24,8 +24,8 @@ TEST(DriftWindowTest, KeepsTheLastCapacityRows) {
 
 TEST(DriftWindowTest, StatisticsRoundTripWithinAQuantumAndClamp) {
   DriftWindow window(4);
-  window.Record(1, 0.123456, 0.987654);
-  window.Record(2, -3.0, 7.0);
+  window.Record(window.generation(), 1, 0.123456, 0.987654);
+  window.Record(window.generation(), 2, -3.0, 7.0);
   std::vector<DriftWindow::Entry> entries = window.Snapshot();
   ASSERT_EQ(entries.size(), 2u);
   std::sort(entries.begin(), entries.end(),
@@ -39,30 +39,43 @@ TEST(DriftWindowTest, StatisticsRoundTripWithinAQuantumAndClamp) {
 TEST(DriftWindowTest, ResetEmptiesAndNewRowsCountAgain) {
   DriftWindow window(10);
   for (int i = 0; i < 10; ++i)
-    window.Record(1, 0.5, 0.5);
+    window.Record(window.generation(), 1, 0.5, 0.5);
   window.Reset();
   EXPECT_TRUE(window.Snapshot().empty());
-  window.Record(4, 0.2, 0.1);
+  window.Record(window.generation(), 4, 0.2, 0.1);
   ASSERT_EQ(window.Snapshot().size(), 1u);
   EXPECT_EQ(window.Snapshot()[0].class_index, 4);
 }
 
 TEST(DriftWindowTest, GenerationsWrapWithoutResurrectingOldRows) {
   DriftWindow window(2);
-  window.Record(3, 0.5, 0.5);
+  window.Record(window.generation(), 3, 0.5, 0.5);
   for (int i = 0; i < 70000; ++i)  // past the 16-bit generation counter
     window.Reset();
   EXPECT_TRUE(window.Snapshot().empty());
-  window.Record(5, 0.5, 0.5);
+  window.Record(window.generation(), 5, 0.5, 0.5);
   ASSERT_EQ(window.Snapshot().size(), 1u);
   EXPECT_EQ(window.Snapshot()[0].class_index, 5);
 }
 
+// A request that read the generation before a swap's Reset stores its row
+// after it: the row stays out of the new window.
+TEST(DriftWindowTest, ARowOfAnOlderGenerationStaysOut) {
+  DriftWindow window(4);
+  const uint32_t before = window.generation();
+  window.Reset();
+  window.Record(before, 1, 0.5, 0.5);
+  EXPECT_TRUE(window.Snapshot().empty());
+  window.Record(window.generation(), 2, 0.5, 0.5);
+  ASSERT_EQ(window.Snapshot().size(), 1u);
+  EXPECT_EQ(window.Snapshot()[0].class_index, 2);
+}
+
 TEST(DriftWindowTest, RefusesClassesItCannotStore) {
   DriftWindow window(4);
-  window.Record(-1, 0.5, 0.5);
-  window.Record(DriftWindow::kMaxClass + 1, 0.5, 0.5);
-  window.Record(DriftWindow::kMaxClass, 0.5, 0.5);
+  window.Record(window.generation(), -1, 0.5, 0.5);
+  window.Record(window.generation(), DriftWindow::kMaxClass + 1, 0.5, 0.5);
+  window.Record(window.generation(), DriftWindow::kMaxClass, 0.5, 0.5);
   ASSERT_EQ(window.Snapshot().size(), 1u);
   EXPECT_EQ(window.Snapshot()[0].class_index, DriftWindow::kMaxClass);
 }
@@ -77,7 +90,7 @@ TEST(DriftWindowTest, ConcurrentWritersFillTheWindowWithWholeEntries) {
       // Each thread writes its own class with statistics derived from it, so
       // a torn entry would show as a mismatch.
       for (int i = 0; i < kEach; ++i)
-        window.Record(t, 0.1 * (t + 1), 0.05 * (t + 1));
+        window.Record(window.generation(), t, 0.1 * (t + 1), 0.05 * (t + 1));
     });
   }
   for (std::thread& thread : threads)

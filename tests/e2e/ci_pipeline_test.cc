@@ -60,9 +60,16 @@ TEST(CiTemplatesTest, GitHubWorkflowIsValid) {
   const std::string check = R"(
 import sys, yaml
 w = yaml.safe_load(open(sys.argv[1]))
+def j_permissions(w, name):
+    return w['jobs'][name].get('permissions')
 on = w.get('on', w.get(True))
 assert set(on) == {'pull_request', 'push'} and on['push']['branches'] == ['main'], on
-assert w['permissions'] == {'contents': 'write', 'pull-requests': 'write', 'packages': 'write'}
+assert w['permissions'] == {'contents': 'read'}, w['permissions']
+assert w['concurrency']['cancel-in-progress'] == "${{ github.event_name == 'pull_request' }}"
+assert j_permissions(w, 'report') == {'contents': 'write', 'pull-requests': 'write'}
+assert j_permissions(w, 'image') == {'contents': 'read', 'packages': 'write'}
+for name in ('lint', 'pipeline', 'publish', 'deploy-kubernetes', 'deploy-replace'):
+    assert j_permissions(w, name) is None, name
 j = w['jobs']
 assert list(j) == ['lint', 'pipeline', 'report', 'publish', 'image', 'deploy-kubernetes', 'deploy-replace'], list(j)
 assert j['pipeline']['needs'] == 'lint' and j['report']['needs'] == 'pipeline'
