@@ -8,9 +8,15 @@
 #include <memory>
 #include <mutex>
 
+#include "common/strings.h"
+
 namespace conveyor::ci {
 
 namespace {
+
+// What a header line may have around its name and value (RFC 9110's OWS,
+// and the line end curl leaves on it).
+constexpr std::string_view kBlanks = " \t\r\n";
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -34,16 +40,6 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-std::string Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
   std::string_view line(data, size * count);
@@ -53,10 +49,11 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    std::string name = Trim(line.substr(0, colon));
+    std::string name(TrimBlanks(line.substr(0, colon), kBlanks));
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    exchange->response->headers.emplace_back(std::move(name), Trim(line.substr(colon + 1)));
+    exchange->response->headers.emplace_back(
+        std::move(name), std::string(TrimBlanks(line.substr(colon + 1), kBlanks)));
   }
   return size * count;
 }

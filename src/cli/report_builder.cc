@@ -170,11 +170,11 @@ Result<Report> BuildReport(const Project& project, RegistryStore* store,
       baseline != nullptr ? CollectMetrics(baseline->workspace(), baseline->reader())
                           : std::vector<MetricsFile>{};
   report.metrics = DiffMetrics(old_name, old_metrics, request.revision, new_metrics, /*all=*/true);
-  const std::vector<ParamsValues> new_params =
-      CollectParams(current->workspace(), current->reader());
-  if (baseline != nullptr) {
-    report.params = DiffParams(old_name, CollectParams(baseline->workspace(), baseline->reader()),
-                               request.revision, new_params, /*all=*/false);
+  if (baseline != nullptr) {  // without one there is nothing to compare params with
+    report.params =
+        DiffParams(old_name, CollectParams(baseline->workspace(), baseline->reader()),
+                   request.revision, CollectParams(current->workspace(), current->reader()),
+                   /*all=*/false);
   }
   for (const std::string& warning : report.metrics.warnings)
     report.warnings.push_back(warning);

@@ -85,6 +85,7 @@ std::optional<DriftReport> DriftMonitor::Report() const {
   DriftReport report;
   report.model = reference_->model;
   report.window_samples = entries.size();
+  report.has_reference = reference_->present;
   const size_t needed = std::clamp<size_t>(options_.min_samples, 1, window_.capacity());
   if (!reference_->present || entries.size() < needed)
     return report;
@@ -115,8 +116,10 @@ bool DriftMonitor::has_reference() const {
 }
 
 std::vector<prometheus::MetricFamily> DriftMonitor::Collect() const {
+  // One Report: the window and the reference it is compared with are read
+  // under one lock, so a swap cannot fall between them.
   const std::optional<DriftReport> report = Report();
-  if (!report.has_value() || !has_reference())
+  if (!report.has_value() || !report->has_reference)
     return {};
   std::vector<prometheus::MetricFamily> families;
   prometheus::MetricFamily window =

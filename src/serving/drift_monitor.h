@@ -56,8 +56,9 @@ struct DriftOptions {
 };
 
 struct DriftReport {
-  std::string model;          // the served model's name
-  size_t window_samples = 0;  // rows in the window
+  std::string model;           // the served model's name
+  size_t window_samples = 0;   // rows in the window
+  bool has_reference = false;  // the served model's spec has reference statistics
   // Each absent below min_samples or without a reference in the spec.
   std::optional<double> prediction_psi;
   std::optional<double> mean_intensity_psi;
