@@ -3,6 +3,7 @@
 #include <xgboost/c_api.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -87,7 +88,66 @@ DMatrixHandle ThreadProxy() {
   return proxy.handle;
 }
 
+// The environment variable that chooses the predictor.
+constexpr char kPredictorVariable[] = "CONVEYOR_XGBOOST_PREDICTOR";
+// Rows Compile() checks the compiled trees on, and how close they must come.
+constexpr size_t kProbeRows = 64;
+constexpr float kProbeTolerance = 1e-6F;
+
 }  // namespace
+
+XgboostClassifier::XgboostClassifier(void* booster, int num_class)
+    : booster_(booster), num_class_(num_class), predictor_("xgboost") {}
+
+void XgboostClassifier::Compile(std::string_view source) {
+  const char* choice = std::getenv(kPredictorVariable);
+  if (choice != nullptr && std::string_view(choice) == "xgboost") {
+    predictor_ = fmt::format("xgboost ({}=xgboost)", kPredictorVariable);
+    return;
+  }
+  // The bytes the booster was loaded from, when they are JSON or UBJSON;
+  // otherwise (XGBoost's old binary format, a trained booster) its export.
+  Result<TreeEnsemble> compiled = Error(Code::kInvalid, "no model document");
+  if (!source.empty()) {
+    compiled = TreeEnsemble::FromXgboostModel(source);
+  }
+  if (!compiled.ok()) {
+    bst_ulong len = 0;
+    const char* data = nullptr;
+    if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &len, &data) != 0) {
+      predictor_ = fmt::format("xgboost (cannot export the trees: {})", XGBGetLastError());
+      return;
+    }
+    compiled = TreeEnsemble::FromXgboostModel({data, size_t{len}});
+  }
+  if (!compiled.ok()) {
+    predictor_ = fmt::format("xgboost ({})", compiled.status().message());
+    return;
+  }
+  if (compiled->num_classes() != num_class_) {
+    predictor_ = fmt::format("xgboost (the compiled trees have {} classes, the booster {})",
+                             compiled->num_classes(), num_class_);
+    return;
+  }
+  const std::vector<float> probe = compiled->ProbeRows(kProbeRows, /*seed=*/1);
+  const DenseMatrix rows{kProbeRows, compiled->num_features(), probe};
+  auto expected = PredictProbaWithXgboost(rows);
+  std::vector<float> got(kProbeRows * static_cast<size_t>(num_class_));
+  if (!expected.ok() || !compiled->PredictProba(rows, got).ok()) {
+    predictor_ = "xgboost (the probe rows could not be predicted)";
+    return;
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!(std::fabs(got[i] - (*expected)[i]) <= kProbeTolerance)) {
+      predictor_ = fmt::format(
+          "xgboost (the compiled trees disagree with XGBoost on probe row {}: {} vs {})",
+          i / static_cast<size_t>(num_class_), got[i], (*expected)[i]);
+      return;
+    }
+  }
+  compiled_ = std::make_unique<const TreeEnsemble>(std::move(*compiled));
+  predictor_ = "compiled";
+}
 
 XgboostClassifier::~XgboostClassifier() {
   if (booster_ != nullptr) {
@@ -145,7 +205,8 @@ Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::Train(
       new XgboostClassifier(booster.release(), params.num_class));
 }
 
-Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::FromBooster(void* handle) {
+Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::FromBooster(void* handle,
+                                                                          std::string_view source) {
   BoosterGuard booster{handle};
   bst_ulong len = 0;
   const char* config = nullptr;
@@ -168,7 +229,10 @@ Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::FromBooster(void* 
         XgbError(XGBoosterSetParam(booster.handle, "nthread", std::to_string(threads).c_str()),
                  "setting nthread"));
   }
-  return std::unique_ptr<XgboostClassifier>(new XgboostClassifier(booster.release(), num_class));
+  auto model =
+      std::unique_ptr<XgboostClassifier>(new XgboostClassifier(booster.release(), num_class));
+  model->Compile(source);
+  return model;
 }
 
 Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::Load(
@@ -187,7 +251,7 @@ Result<std::unique_ptr<XgboostClassifier>> XgboostClassifier::LoadFromJson(
   RETURN_IF_ERROR(XgbError(XGBoosterCreate(nullptr, 0, &booster.handle), "creating the booster"));
   RETURN_IF_ERROR(XgbError(XGBoosterLoadModelFromBuffer(booster.handle, json.data(), json.size()),
                            "loading the model"));
-  return FromBooster(booster.release());
+  return FromBooster(booster.release(), json);
 }
 
 Result<std::string> XgboostClassifier::SaveToJson() const {
@@ -204,6 +268,16 @@ Status XgboostClassifier::Save(const std::filesystem::path& path) const {
 }
 
 Result<std::vector<float>> XgboostClassifier::PredictProba(const DenseMatrix& features) const {
+  if (compiled_ != nullptr && features.cols == compiled_->num_features()) {
+    std::vector<float> out(features.rows * static_cast<size_t>(num_class_));
+    RETURN_IF_ERROR(compiled_->PredictProba(features, out));
+    return out;
+  }
+  return PredictProbaWithXgboost(features);
+}
+
+Result<std::vector<float>> XgboostClassifier::PredictProbaWithXgboost(
+    const DenseMatrix& features) const {
   if (features.values.size() != features.rows * features.cols) {
     return Error(Code::kInvalid, "feature matrix {}x{} needs {} values, found {}", features.rows,
                  features.cols, features.rows * features.cols, features.values.size());

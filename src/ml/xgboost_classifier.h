@@ -7,6 +7,14 @@
 // Load and Save are not to be run concurrently with anything else on the same
 // object. Every XGBoost failure is a Status carrying XGBGetLastError()'s text.
 //
+// Prediction: by default through TreeEnsemble (tree_ensemble.h), a compiled
+// copy of the trees that gives XGBoost's results several times faster for
+// single rows. It is built when the model is loaded and used only after it
+// agreed with XGBoost's own predictor on probe rows (thresholds, the floats
+// just below them, missing values); otherwise, or with the environment
+// variable CONVEYOR_XGBOOST_PREDICTOR=xgboost, XGBoost predicts. predictor()
+// says which one is in use and why.
+//
 // Determinism: with subsample = colsample = 1 (the defaults here) training
 // draws no random numbers, and `seed` is passed anyway. With tree_method
 // "exact" or "hist" on CPU the result does not depend on `nthread` in
@@ -24,6 +32,7 @@
 
 #include "common/status.h"
 #include "ml/classifier.h"
+#include "ml/tree_ensemble.h"
 
 namespace conveyor::ml {
 
@@ -61,12 +70,26 @@ class XgboostClassifier : public Classifier {
 
   int num_classes() const override { return num_class_; }
 
+  // "compiled" or "xgboost", and for "xgboost" why the compiled predictor is
+  // not used ("xgboost (CONVEYOR_XGBOOST_PREDICTOR=xgboost)").
+  const std::string& predictor() const { return predictor_; }
+
+  // Probabilities from XGBoost's own predictor, whatever predictor() says.
+  Result<std::vector<float>> PredictProbaWithXgboost(const DenseMatrix& features) const;
+
  private:
-  XgboostClassifier(void* booster, int num_class) : booster_(booster), num_class_(num_class) {}
-  static Result<std::unique_ptr<XgboostClassifier>> FromBooster(void* booster);
+  XgboostClassifier(void* booster, int num_class);
+  // `source`: the model document the booster was loaded from, if any.
+  static Result<std::unique_ptr<XgboostClassifier>> FromBooster(void* booster,
+                                                                std::string_view source);
+  // Builds compiled_ from `source` or else the booster's export, when it
+  // agrees with XGBoost; sets predictor_.
+  void Compile(std::string_view source);
 
   void* booster_;  // BoosterHandle, owned
   int num_class_;
+  std::unique_ptr<const TreeEnsemble> compiled_;  // null: XGBoost predicts
+  std::string predictor_;
 };
 
 }  // namespace conveyor::ml

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <sstream>
+#include <streambuf>
 #include <thread>
 #include <vector>
 
@@ -58,6 +60,7 @@ TEST(AccessLogTest, WritesWholeLinesFromManyThreads) {
   for (std::thread& thread : threads) {
     thread.join();
   }
+  log.Flush();
   std::istringstream lines(out.str());
   std::string line;
   int count = 0;
@@ -75,6 +78,77 @@ TEST(AccessLogTest, SinkGetsNewlineTerminatedLines) {
   log.OnRequest(Sample());
   ASSERT_EQ(got.size(), 1U);
   EXPECT_EQ(got[0].back(), '\n');
+}
+
+TEST(AccessLogTest, NamesThePrincipalWhenATokenWasChecked) {
+  RequestRecord record = Sample();
+  record.principal = "ci-deployer";
+  EXPECT_NE(FormatAccessLogLine(record).find(
+                R"("remote":"127.0.0.1:53122","principal":"ci-deployer","method")"),
+            std::string::npos);
+  EXPECT_EQ(FormatAccessLogLine(Sample()).find("principal"), std::string::npos);
+}
+
+TEST(AccessLogTest, BuffersUntilFullOrTheIntervalEnds) {
+  std::ostringstream out;
+  const size_t line_bytes = FormatAccessLogLine(Sample()).size() + 1;
+  AccessLog log(out, {.flush_interval = std::chrono::hours(1), .buffer_bytes = 3 * line_bytes});
+  log.OnRequest(Sample());
+  log.OnRequest(Sample());
+  EXPECT_EQ(out.str(), "");  // neither full nor due
+  log.OnRequest(Sample());   // full: written at once
+  EXPECT_EQ(out.str().size(), 3 * line_bytes);
+  log.OnRequest(Sample());
+  log.Flush();
+  EXPECT_EQ(out.str().size(), 4 * line_bytes);
+}
+
+// A stream buffer that the test thread may read while the flusher writes.
+class LockedText : public std::streambuf {
+ public:
+  std::string text() {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::lock_guard lock(mu_);
+    text_.append(s, static_cast<size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) {
+      std::lock_guard lock(mu_);
+      text_.push_back(static_cast<char>(c));
+    }
+    return c;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+};
+
+TEST(AccessLogTest, TheFlusherWritesAnIdleBufferAfterTheInterval) {
+  LockedText text;
+  std::ostream out(&text);
+  AccessLog log(out, {.flush_interval = std::chrono::milliseconds(20)});
+  log.OnRequest(Sample());
+  // Bounded wait: the flusher thread writes the line within ~20 ms.
+  for (int i = 0; i < 500 && text.text().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(text.text(), FormatAccessLogLine(Sample()) + "\n");
+}
+
+TEST(AccessLogTest, DestroyingTheLogWritesWhatIsLeft) {
+  std::ostringstream out;
+  {
+    AccessLog log(out, {.flush_interval = std::chrono::hours(1)});
+    log.OnRequest(Sample());
+  }
+  EXPECT_EQ(out.str(), FormatAccessLogLine(Sample()) + "\n");
 }
 
 }  // namespace

@@ -395,6 +395,7 @@ TEST_F(HttpServerTest, AccessLogLineForARequest) {
   ASSERT_TRUE(reply.ok());
   server_->Stop(milliseconds(1000));
   server_->Wait();
+  log.Flush();
   std::string line = out.str();
   EXPECT_NE(line.find(R"("request_id":"r1","remote":"127.0.0.1:)"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("method":"GET","route":"/hello/{name}","path":"/hello/x","status":200)"),

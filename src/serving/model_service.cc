@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "serving/experiment_metas.h"
 
 namespace conveyor::serving {
@@ -18,12 +19,36 @@ Json IdentityJson(const ModelIdentity& identity) {
   return json;
 }
 
-Json PredictionJson(const Prediction& prediction) {
-  Json json;
-  json["class"] = prediction.class_index;
-  json["label"] = prediction.label;
-  json["probabilities"] = prediction.probabilities;
-  return json;
+// {"class":7,"label":"7","probabilities":[...] (no closing brace), written
+// directly: this is every /predict answer, and a JSON document would cost
+// more than the text.
+void AppendPrediction(std::string& out, const Prediction& prediction) {
+  out += "{\"class\":";
+  AppendJsonNumber(out, int64_t{prediction.class_index});
+  out += ",\"label\":";
+  AppendJsonString(out, prediction.label);
+  out += ",\"probabilities\":[";
+  for (size_t i = 0; i < prediction.probabilities.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    AppendJsonNumber(out, prediction.probabilities[i]);
+  }
+  out += ']';
+}
+
+void AppendIdentity(std::string& out, const ModelIdentity& identity) {
+  out += "{\"name\":";
+  AppendJsonString(out, identity.name);
+  out += ",\"tag\":";
+  if (identity.experiment_tag.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, identity.experiment_tag);
+  }
+  out += ",\"version\":";
+  AppendJsonNumber(out, int64_t{identity.version});
+  out += '}';
 }
 
 HttpResponse ErrorFor(const Status& status, std::string_view code) {
@@ -103,17 +128,25 @@ HttpResponse ModelService::Predict(const HttpRequest& request) const {
   if (predictions_ != nullptr)
     predictions_->OnPredictions(*model, input.value(), *predictions,
                                 std::chrono::steady_clock::now() - start);
-  Json json;
+  std::string body;
+  body.reserve(256 + predictions->size() * 192);
   if (predictions->size() == 1) {
-    json = PredictionJson(predictions->front());
+    AppendPrediction(body, predictions->front());
   } else {
-    json["predictions"] = Json::array();
-    for (const Prediction& prediction : *predictions)
-      json["predictions"].push_back(PredictionJson(prediction));
+    body += "{\"predictions\":[";
+    for (size_t i = 0; i < predictions->size(); ++i) {
+      body += i > 0 ? "," : "";
+      AppendPrediction(body, (*predictions)[i]);
+      body += '}';
+    }
+    body += ']';
   }
-  json["model"] = IdentityJson(model->identity());
-  json["request_id"] = request.request_id;
-  return JsonResponse(json.dump());
+  body += ",\"model\":";
+  AppendIdentity(body, model->identity());
+  body += ",\"request_id\":";
+  AppendJsonString(body, request.request_id);
+  body += '}';
+  return JsonResponse(std::move(body));
 }
 
 HttpResponse ModelService::ExperimentMetas(const HttpRequest& request) {

@@ -29,6 +29,9 @@ struct RequestRecord {
   std::string_view error_kind;
   std::string_view request_id;
   std::string_view remote;  // "127.0.0.1:53122"
+  // The name of the token the request was authorized with (never the token);
+  // empty when no token was checked (no authorizer, or an open route).
+  std::string_view principal;
 };
 
 // Thread safety: OnRequest is called concurrently from the server's I/O
