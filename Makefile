@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test unit lint lint-full format demo bench clean sanitize
+.PHONY: all deps configure build test unit lint lint-full format demo bench clean sanitize fuzz
 
 all: build
 
@@ -52,3 +52,9 @@ sanitize: deps
 	@cmake --build build-asan -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+# libFuzzer runs of the fuzz targets (fuzz/), FUZZ_SECONDS each (default 60),
+# in build-fuzz (clang-14, ASan, UBSan). `make test` runs the same targets
+# on their corpus and mutations of it (g++, no libFuzzer).
+fuzz: deps
+	@bash scripts/fuzz.sh

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 mapfile -t all_sources < <(git ls-files --cached --others --exclude-standard \
-  'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'examples/*.cc' 'examples/*.h' | sort -u \
+  'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'examples/*.cc' 'examples/*.h' 'fuzz/*.cc' 'fuzz/*.h' | sort -u \
   | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 [ ${#all_sources[@]} -gt 0 ] || { echo "lint: no sources"; exit 0; }
 

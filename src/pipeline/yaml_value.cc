@@ -1,5 +1,6 @@
 #include "pipeline/yaml_value.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -9,6 +10,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -283,27 +285,93 @@ Json ConstructPlainScalar(std::string_view text) {
   return TypedValue(text, ResolvePlainScalar(text));
 }
 
+namespace {
+
+// Notes where each of the first two documents of a stream start (their
+// first node, or the document marker when they have none).
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    ++documents_;
+    if (documents_ <= 2) {
+      starts_[documents_ - 1] = mark;
+    }
+    node_seen_ = false;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+  int documents() const { return documents_; }
+  const YAML::Mark& start(int document) const { return starts_[document]; }
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (!node_seen_ && documents_ >= 1 && documents_ <= 2) {
+      starts_[documents_ - 1] = mark;
+    }
+    node_seen_ = true;
+  }
+
+  int documents_ = 0;
+  bool node_seen_ = false;
+  YAML::Mark starts_[2];
+};
+
+}  // namespace
+
 Result<YamlDocument> YamlDocument::Parse(std::string_view text, std::string display_name,
                                          const YamlParseOptions& options) {
   YamlDocument doc;
   doc.file_ = std::move(display_name);
-  std::vector<YAML::Node> documents;
+  // Not YAML::LoadAll: on some malformed streams (a stray ',' before the
+  // first key) yaml-cpp 0.7 yields empty documents forever, and LoadAll
+  // collects them until memory runs out (found by fuzz/dvc_yaml_fuzz.cc).
+  // Only the first document and whether there is a second matter here.
+  std::optional<YAML::Node> first;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    if (parser.HandleNextDocument(counter) && parser.HandleNextDocument(counter) &&
+        counter.documents() > 1) {
+      const YAML::Mark& mark = counter.start(1);
+      if (mark.pos <= counter.start(0).pos && mark.pos >= 0 &&
+          static_cast<size_t>(mark.pos) < text.size()) {
+        // A "second document" where the first began: yaml-cpp could not
+        // move past this character.
+        return Error(Code::kInvalid, "{}:{}:{}: unexpected {:?}", doc.file_, mark.line + 1,
+                     mark.column + 1, text[static_cast<size_t>(mark.pos)]);
+      }
+      return Error(Code::kInvalid, "{}:{}:{}: expected a single document in the stream", doc.file_,
+                   mark.line + 1, mark.column + 1);
+    }
+    if (counter.documents() > 0) {
+      first = YAML::Load(std::string(text));
+    }
   } catch (const YAML::Exception& e) {
     return Error(Code::kInvalid, "{}:{}:{}: {}", doc.file_, e.mark.line + 1, e.mark.column + 1,
                  e.msg);
   }
-  if (documents.size() > 1) {
-    YAML::Mark mark = documents[1].Mark();
-    return Error(Code::kInvalid, "{}:{}:{}: expected a single document in the stream", doc.file_,
-                 mark.line + 1, mark.column + 1);
-  }
   Json root;
-  if (!documents.empty()) {
+  if (first.has_value()) {
     Converter converter(doc.file_, options, &doc.positions_, &doc.typed_scalar_text_);
     try {
-      ASSIGN_OR_RETURN(root, converter.Convert(documents[0], "", {}));
+      ASSIGN_OR_RETURN(root, converter.Convert(*first, "", {}));
     } catch (const YAML::Exception& e) {
       return Error(Code::kInvalid, "{}:{}:{}: {}", doc.file_, e.mark.line + 1, e.mark.column + 1,
                    e.msg);

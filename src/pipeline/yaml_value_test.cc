@@ -90,6 +90,10 @@ TEST(YamlValueTest, Errors) {
       {"a: !Ref x\n", "dvc.yaml:1:4: could not determine a constructor for the tag '!Ref'"},
       {"a: !!int x\n", "dvc.yaml:1:4: cannot read 'x' as !!int"},
       {"a: 1\n---\nb: 2\n", "dvc.yaml:3:1: expected a single document in the stream"},
+      // yaml-cpp's LoadAll yields empty documents from this forever (found by
+      // fuzz/dvc_yaml_fuzz.cc): an error, not all of memory.
+      {",stages:\n  s:\n    cmd: echo\n", "dvc.yaml:1:1: unexpected ','"},
+      {",a\n b\n", "dvc.yaml:1:1: unexpected ','"},
   };
   for (const Case& c : cases) {
     auto doc = YamlDocument::Parse(c.text, "dvc.yaml");
