@@ -42,8 +42,11 @@ run "$conveyor" model list
 step "Plots: DVC's templates drawn to PNG and SVG"
 run "$conveyor" plots show -o dvc_plots
 step "Serve it: conveyor serve, then one prediction over HTTP"
-printf '$ %s serve --port 0 &\n' "$conveyor"
-"$conveyor" serve --port 0 --threads 2 2>serve.log &
+# A local demo on the loopback interface: no tokens. A real server gets them
+# from CONVEYOR_TOKENS or --tokens FILE (docs/security.md).
+echo "Note: authentication is off for this local demo (--no-auth); see docs/security.md"
+printf '$ %s serve --no-auth --port 0 &\n' "$conveyor"
+"$conveyor" serve --no-auth --port 0 --threads 2 2>serve.log &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true' EXIT
 url=

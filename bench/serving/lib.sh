@@ -48,6 +48,19 @@ train_digits() {
   )
 }
 
+# digits_versions PROJ: the digits model's versions in PROJ's registry,
+# oldest first, one "tag version md5" line each.
+digits_versions() {
+  "$python" - "$1/.conveyor/registry.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for tag, version, md5 in db.execute(
+        "SELECT e.tag, v.version, v.md5 FROM model_versions v JOIN experiments e "
+        "ON e.id = v.experiment_id WHERE v.model = 'digits' ORDER BY v.version"):
+    print(tag, version, md5)
+EOF
+}
+
 # free_port: a TCP port free on 127.0.0.1 now.
 free_port() {
   "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

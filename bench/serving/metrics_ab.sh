@@ -85,7 +85,7 @@ start() {
   shift
   port=$(free_port)
   # shellcheck disable=SC2086
-  (cd "$proj" && exec "$conveyor" serve --host 127.0.0.1 --port "$port" $serve_flags "$@" \
+  (cd "$proj" && exec "$conveyor" serve --no-auth --host 127.0.0.1 --port "$port" $serve_flags "$@" \
     2>"$work/serve-$name.log") &
   pids+=($!)
   printf -v "pid_$name" '%s' $!

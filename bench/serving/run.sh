@@ -127,15 +127,7 @@ train_digits "$proj" "$work/repro1.log"
   }
 )
 # Each experiment's tag and model version, oldest first: "tag version md5".
-mapfile -t versions < <("$python" - "$proj/.conveyor/registry.db" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for tag, version, md5 in db.execute(
-        "SELECT e.tag, v.version, v.md5 FROM model_versions v JOIN experiments e "
-        "ON e.id = v.experiment_id WHERE v.model = 'digits' ORDER BY v.version"):
-    print(tag, version, md5)
-EOF
-)
+mapfile -t versions < <(digits_versions "$proj")
 ((${#versions[@]} >= 2)) || die "expected two model versions, the registry has: ${versions[*]}"
 read -r tag1 version1 md5_1 <<<"${versions[0]}"
 read -r tag2 version2 _ <<<"${versions[${#versions[@]} - 1]}"
@@ -148,7 +140,7 @@ step "(d) Servers"
 cport=$(free_port)
 # SERVE_FLAGS word-splits on purpose (several flags).
 # shellcheck disable=SC2086
-(cd "$proj" && exec "$conveyor" serve -m "digits@$tag1" --host 127.0.0.1 --port "$cport" \
+(cd "$proj" && exec "$conveyor" serve --no-auth -m "digits@$tag1" --host 127.0.0.1 --port "$cport" \
   $serve_flags 2>"$work/conveyor-serve.log") &
 conveyor_pid=$!
 curl_conveyor=http://127.0.0.1:$cport

@@ -12,6 +12,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(MakeExpCommand());
   commands.push_back(MakeModelCommand());
   commands.push_back(MakeServeCommand());
+  commands.push_back(MakeTokenCommand());
   commands.push_back(MakeMetricsCommand());
   commands.push_back(MakeParamsCommand());
   commands.push_back(MakePlotsCommand());

@@ -14,11 +14,14 @@
 #include "cli/registry_commands.h"
 #include "cli/remote_serving.h"
 #include "cli/version.h"
+#include "common/environment.h"
 #include "common/subprocess.h"
 #include "experiments/registry_location.h"
 #include "ml/backend_threads.h"
+#include "serving/access_control.h"
 #include "serving/access_log.h"
 #include "serving/api_docs.h"
+#include "serving/audit_log.h"
 #include "serving/http_server.h"
 #include "serving/kserve_v2.h"
 #include "serving/metrics.h"
@@ -26,6 +29,8 @@
 #include "serving/model_manager.h"
 #include "serving/model_service.h"
 #include "serving/openapi.h"
+#include "serving/serve_routes.h"
+#include "serving/token_store.h"
 
 namespace conveyor::cli {
 
@@ -77,6 +82,15 @@ class ServeCommand : public Command {
     app.add_option("--grace", grace_seconds_,
                    "Seconds to let in-flight requests finish on SIGTERM/SIGINT")
         ->capture_default_str();
+    app.add_option("--tokens", tokens_file_,
+                   "Bearer tokens allowed to call the server: a token file (NAME ROLE "
+                   "sha256:HEX per line; see 'conveyor token'). Adds to CONVEYOR_TOKENS")
+        ->type_name("FILE");
+    app.add_flag("--no-auth", no_auth_,
+                 "Serve without authentication (local use only: anyone who can reach the port "
+                 "can predict and replace the model)");
+    app.add_flag("--metrics-auth", metrics_auth_,
+                 "GET /metrics needs a token (any role) instead of being open");
     app.add_flag("--no-metrics", no_metrics_,
                  "Serve no GET /metrics and keep no metrics (Prometheus's format; on by default)");
     app.add_option("--drift-window", drift_.window,
@@ -92,10 +106,13 @@ class ServeCommand : public Command {
                  "Print the server's OpenAPI document (JSON) to stdout and exit; loads no model");
     app.footer(
         "Examples:\n"
-        "  conveyor serve                                the project's model, on 127.0.0.1:8000\n"
-        "  conveyor serve -m digits@production --host 0.0.0.0\n"
-        "  curl -F file=@digit.png localhost:8000/predict\n"
-        "  curl -X POST 'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
+        "  conveyor token create ops --role admin        prints a token once; keeps its hash\n"
+        "  conveyor serve --tokens .conveyor/tokens      the project's model, on 127.0.0.1:8000\n"
+        "  CONVEYOR_TOKENS=ci=$TOKEN:predict conveyor serve -m digits@production --host 0.0.0.0\n"
+        "  conveyor serve --no-auth                      local use only: no tokens asked\n"
+        "  curl -H \"Authorization: Bearer $TOKEN\" -F file=@digit.png localhost:8000/predict\n"
+        "  curl -H \"Authorization: Bearer $TOKEN\" -X POST \\\n"
+        "      'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
         "  conveyor serve --openapi >openapi.json       the API description (OpenAPI 3)\n"
         "  conveyor serve --remote s3://models/digits --remote-option \\\n"
         "      endpointurl=http://minio:9000 -m digits@production   no checkout needed\n"
@@ -110,7 +127,15 @@ class ServeCommand : public Command {
         "built into the binary). GET /metrics: Prometheus metrics (off with --no-metrics),\n"
         "with prediction and input drift as PSI against the spec's training statistics.\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
-        "in-flight requests within --grace, exit 0.");
+        "in-flight requests within --grace, exit 0.\n"
+        "\n"
+        "Access: every route but /healthz, /readyz, /v2/health/* and /metrics needs\n"
+        "'Authorization: Bearer TOKEN' with a role that allows it: read (metas, docs,\n"
+        "model info), predict (/predict, V2 infer; includes read), admin (everything,\n"
+        "/replace_ml_model). Tokens come from CONVEYOR_TOKENS (TOKEN:ROLE or\n"
+        "NAME=TOKEN:ROLE, comma-separated) and/or --tokens FILE; without either the\n"
+        "server refuses to start unless --no-auth is given. Each model replace is\n"
+        "written to stderr as an audit line naming the token. See docs/security.md.");
   }
 
   Status Run(const GlobalOptions& global, Console& console) override {
@@ -118,6 +143,7 @@ class ServeCommand : public Command {
       console.Out(OpenApiDocument(ModelNameWithoutLoading(global)));
       return OkStatus();
     }
+    RETURN_IF_ERROR(LoadAccess(global, console));
     if (drift_.min_samples > drift_.window) {
       return Error(Code::kUsage, "--drift-min-samples {} is larger than --drift-window {}",
                    drift_.min_samples, drift_.window);
@@ -210,16 +236,25 @@ class ServeCommand : public Command {
 
     serving::ModelService service(manager, metas_store, model_name, {}, metrics.get());
     serving::Router router;
-    RETURN_IF_ERROR(service.AddRoutes(router));
     serving::KserveV2 v2(manager, CONVEYOR_VERSION, {}, metrics.get());
-    RETURN_IF_ERROR(v2.AddRoutes(router));
-    RETURN_IF_ERROR(serving::AddApiDocsRoutes(router, OpenApiDocument(model_name)));
+    RETURN_IF_ERROR(serving::AddServeRoutes(router, {.service = service,
+                                                     .v2 = v2,
+                                                     .openapi_json = OpenApiDocument(model_name),
+                                                     .metrics = metrics.get()}));
+    serving::AuditLog audit_log(std::cerr);
+    RETURN_IF_ERROR(serving::AuditReplaceRoute(router, manager, audit_log));
+    const serving::AccessPolicy policy =
+        serving::DefaultAccessPolicy({.metrics_auth = metrics_auth_});
+    if (std::vector<std::string> uncovered = policy.Uncovered(router); !uncovered.empty()) {
+      console.Warn(fmt::format("routes without an access policy entry (admin only): {}",
+                               fmt::join(uncovered, ", ")));
+    }
+    serving::RouteAuthorizer authorizer(tokens_, policy, router);
+    options_.authorizer = no_auth_ ? nullptr : &authorizer;
     serving::AccessLog access_log(std::cerr);
     std::vector<serving::RequestObserver*> observers = {&access_log};
-    if (metrics != nullptr) {
-      RETURN_IF_ERROR(metrics->AddRoute(router));
+    if (metrics != nullptr)
       observers.push_back(metrics.get());
-    }
     serving::HttpServer server(router, observers);
     if (metrics != nullptr)
       metrics->SetInFlightSource([&server] { return server.requests_in_flight(); });
@@ -231,6 +266,14 @@ class ServeCommand : public Command {
                     "API docs at /docs, /openapi.json{})",
                     loaded.new_model.ToString(), options_.address, server.port(),
                     metrics != nullptr ? "; metrics at /metrics" : ""));
+    if (no_auth_) {
+      console.Warn(fmt::format(
+          "authentication is off (--no-auth): anyone who can reach port {} can replace the model",
+          server.port()));
+    } else {
+      console.Note(fmt::format("Access control: {} token{} ({})", tokens_.size(),
+                               tokens_.size() == 1 ? "" : "s", TokenSummary()));
+    }
     while (InterruptSignal() == 0)
       std::this_thread::sleep_for(50ms);
     console.Note("Shutting down: finishing requests in flight");
@@ -240,10 +283,53 @@ class ServeCommand : public Command {
     return OkStatus();
   }
 
+  // The tokens (CONVEYOR_TOKENS, --tokens) or --no-auth; refuses to go on
+  // with neither. Messages name tokens, never show them.
+  Status LoadAccess(const GlobalOptions& global, Console& console) {
+    std::optional<std::string> env = ProcessEnvironment()(serving::kTokensEnvVar);
+    if (no_auth_) {
+      if (env || !tokens_file_.empty() || metrics_auth_) {
+        return Error(Code::kUsage,
+                     "--no-auth turns authentication off, but {} asks for it: drop one of them",
+                     env ? std::string(serving::kTokensEnvVar) + " (environment)"
+                     : !tokens_file_.empty() ? std::string("--tokens")
+                                             : std::string("--metrics-auth"));
+      }
+      return OkStatus();
+    }
+    if (!env && tokens_file_.empty()) {
+      return Error(
+          Code::kUsage,
+          "no access control configured: conveyor serve needs to know who may call it. Either\n"
+          "  set {}=NAME=TOKEN:ROLE[,...] in the environment (roles: {}), or\n"
+          "  pass --tokens FILE (make one with 'conveyor token create NAME --role admin'), or\n"
+          "  pass --no-auth to serve without authentication (local use only)\n"
+          "See docs/security.md.",
+          serving::kTokensEnvVar, serving::KnownRoles());
+    }
+    std::vector<std::string> warnings;
+    std::optional<std::filesystem::path> file;
+    if (!tokens_file_.empty())
+      file = global.cwd / tokens_file_;
+    ASSIGN_OR_RETURN(tokens_, serving::LoadTokenStore(env, file, warnings));
+    for (const std::string& warning : warnings)
+      console.Warn(warning);
+    return OkStatus();
+  }
+
+  // "ops (admin), ci (predict)".
+  std::string TokenSummary() const {
+    std::vector<std::string> parts;
+    for (const serving::TokenEntry& entry : tokens_.entries())
+      parts.push_back(fmt::format("{} ({})", entry.name, serving::RoleName(entry.role)));
+    return fmt::format("{}", fmt::join(parts, ", "));
+  }
+
   std::string OpenApiDocument(const std::string& model_name) const {
     return serving::BuildOpenApiSpec({.server_version = CONVEYOR_VERSION,
                                       .model_name = model_name,
-                                      .metrics = !no_metrics_})
+                                      .metrics = !no_metrics_,
+                                      .metrics_auth = metrics_auth_})
         .dump(2);
   }
 
@@ -263,6 +349,10 @@ class ServeCommand : public Command {
   }
 
   bool print_openapi_ = false;
+  bool no_auth_ = false;
+  bool metrics_auth_ = false;
+  std::string tokens_file_;
+  serving::TokenStore tokens_;
   bool no_metrics_ = false;
   std::string model_;
   std::string registry_;

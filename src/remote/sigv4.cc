@@ -243,13 +243,6 @@ std::string FormatAmzDate(std::chrono::system_clock::time_point time) {
   return buffer;
 }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return ToHex(std::string_view(reinterpret_cast<const char*>(digest), size));
-}
-
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/sha256.h"
 #include "common/status.h"
 
 namespace conveyor {
@@ -126,8 +127,7 @@ std::string AwsUriEncode(std::string_view text, bool keep_slash);
 // "20150830T123600Z" for `time` in UTC.
 std::string FormatAmzDate(std::chrono::system_clock::time_point time);
 
-// Lower-case hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
+// Sha256Hex (lower-case hex SHA-256) comes from common/sha256.h.
 
 // Raw (32-byte) HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);

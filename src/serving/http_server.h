@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "serving/request_authorizer.h"
 #include "serving/request_observer.h"
 #include "serving/router.h"
 
@@ -71,6 +72,13 @@ struct HttpServerOptions {
   // closed, without reading its request.
   size_t max_connections = 1024;
   std::string server_name = "conveyor";
+  // Asked for every request once its header is parsed and routed, before the
+  // body is read (request_authorizer.h). A denied request is answered with
+  // the authorizer's response; when it has a body still to come, the body is
+  // not read and the connection is closed after the answer (the client gets
+  // the answer, not a reset: see kLingerBytes). Not owned; must outlive the
+  // server. Default (null): every request is allowed.
+  const RequestAuthorizer* authorizer = nullptr;
   // Where handler exceptions and transport errors are reported, one line each.
   // Default (empty): standard error.
   std::function<void(std::string_view)> error_log;

@@ -170,8 +170,16 @@ bool Session::ReadSucceeded(beast::error_code ec, size_t bytes) {
 void Session::OnHeader(beast::error_code ec, size_t bytes) {
   if (!ReadSucceeded(ec, bytes))
     return;
+  RouteHeader();
   if (parser_->is_done()) {
     OnRequest();
+    return;
+  }
+  if (early_ != nullptr) {
+    // Denied (or a bad target) with a body to come: answer without reading
+    // it, and close, so a stranger cannot make us buffer an upload.
+    std::unique_ptr<HttpResponse> response = std::move(early_);
+    RespondAndClose(std::move(*response));
     return;
   }
   in_body_ = true;
@@ -261,6 +269,49 @@ void Session::RespondEarly(int status, std::string_view code, std::string_view m
           /*head=*/false, 11);
 }
 
+void Session::RouteHeader() {
+  const auto& header = parser_->get();
+  request_ = HttpRequest();
+  request_.method = std::string(header.method_string());
+  request_.target = std::string(header.target());
+  early_.reset();
+  principal_ = {};
+  Result<ParsedTarget> target = ParseTarget(request_.target);
+  if (target.ok()) {
+    request_.path = std::move(target->path);
+    request_.query = std::move(target->query);
+    match_ = core_.router().Route(request_);
+  } else {
+    match_ = RouteMatch();
+  }
+  if (const RequestAuthorizer* authorizer = core_.options().authorizer; authorizer != nullptr) {
+    auto it = header.find(http::field::authorization);
+    AuthResult auth =
+        authorizer->Authorize(match_, it == header.end() ? std::string_view() : View(it->value()));
+    principal_ = auth.principal;
+    early_ = std::move(auth.denial);
+  }
+  if (early_ == nullptr && !target.ok())
+    early_ =
+        std::make_unique<HttpResponse>(JsonError(400, "bad_request", target.status().message()));
+}
+
+void Session::RespondAndClose(HttpResponse response) {
+  read_done_ = true;
+  const auto& header = parser_->get();
+  Pending pending;
+  pending.route = request_.path.empty() ? kNotRouted : match_.pattern;
+  pending.method = request_.method;
+  pending.path = request_.path;
+  pending.principal = principal_;
+  pending.request_id = RequestIdFrom(header);
+  pending.request_bytes = request_bytes_;
+  pending.start = start_;
+  pending.wall_start = wall_start_;
+  Enqueue(std::move(response), std::move(pending), /*keep_alive=*/false, /*head=*/false,
+          header.version());
+}
+
 std::string Session::RequestIdFrom(
     const http::request_parser<http::string_body>::value_type& message) {
   auto it = message.find("x-request-id");
@@ -272,9 +323,7 @@ std::string Session::RequestIdFrom(
 
 void Session::OnRequest() {
   http::request<http::string_body> message = parser_->release();
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
+  HttpRequest request = std::move(request_);
   for (const auto& field : message) {
     std::string& value = request.headers[Lower(View(field.name_string()))];
     value += value.empty() ? std::string(field.value()) : ", " + std::string(field.value());
@@ -282,37 +331,32 @@ void Session::OnRequest() {
   request.request_id = RequestIdFrom(message);
   request.remote = remote_;
   request.body = std::move(message.body());
+  request.principal = principal_;
 
   Pending pending;
-  pending.route = kNotRouted;
+  pending.route = request.path.empty() ? kNotRouted : match_.pattern;
+  pending.principal = principal_;
   HttpResponse response;
   const ServerCore::InFlight in_flight(core_);
-  Result<ParsedTarget> target = ParseTarget(request.target);
-  if (!target.ok()) {
-    response = JsonError(400, "bad_request", target.status().message());
+  if (early_ != nullptr) {
+    response = std::move(*early_);
+    early_.reset();
+  } else if (match_.handler == nullptr) {
+    response = std::move(match_.error);
   } else {
-    request.path = std::move(target->path);
-    request.query = std::move(target->query);
-    RouteMatch match = core_.router().Route(request);
-    pending.route = match.pattern;
-    if (match.handler == nullptr) {
-      response = std::move(match.error);
-    } else {
-      try {
-        response = (*match.handler)(request);
-      } catch (const std::exception& e) {
-        core_.LogError(fmt::format("request {}: {} {} (route {}): handler threw: {}",
-                                   request.request_id, request.method, request.path, match.pattern,
-                                   e.what()));
-        response = JsonError(500, "internal",
-                             fmt::format("internal error (request id {})", request.request_id));
-      } catch (...) {
-        core_.LogError(fmt::format("request {}: {} {} (route {}): handler threw",
-                                   request.request_id, request.method, request.path,
-                                   match.pattern));
-        response = JsonError(500, "internal",
-                             fmt::format("internal error (request id {})", request.request_id));
-      }
+    try {
+      response = (*match_.handler)(request);
+    } catch (const std::exception& e) {
+      core_.LogError(fmt::format("request {}: {} {} (route {}): handler threw: {}",
+                                 request.request_id, request.method, request.path, match_.pattern,
+                                 e.what()));
+      response = JsonError(500, "internal",
+                           fmt::format("internal error (request id {})", request.request_id));
+    } catch (...) {
+      core_.LogError(fmt::format("request {}: {} {} (route {}): handler threw", request.request_id,
+                                 request.method, request.path, match_.pattern));
+      response = JsonError(500, "internal",
+                           fmt::format("internal error (request id {})", request.request_id));
     }
   }
   // Decided after the handler: a Stop() meanwhile closes the connection.
@@ -390,6 +434,7 @@ void Session::OnWrite(beast::error_code ec, size_t bytes) {
   record.error_kind = done.error_kind;
   record.request_id = done.request_id;
   record.remote = remote_;
+  record.principal = done.principal;
   core_.Report(record);
   if (ec) {
     HardClose();

@@ -64,7 +64,7 @@ class ServerCore {
   void Unregister(Session* session);
   size_t open_connections() const;
 
-  // Requests whose handler is running (routing included).
+  // Requests whose handler is running.
   int64_t requests_in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   // Counts one request in flight for its lifetime.
   class InFlight {
@@ -125,6 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string path;
     std::string request_id;
     std::string error_kind;
+    std::string_view principal;  // views the authorizer's token store
     uint64_t request_bytes = 0;
     std::chrono::steady_clock::time_point start;
     std::chrono::system_clock::time_point wall_start;
@@ -137,12 +138,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // session or a read error; true when the caller should go on.
   bool ReadSucceeded(beast::error_code ec, size_t bytes);
   void OnHeader(beast::error_code ec, size_t bytes);
+  // Once the header is in: parses the target, routes it (once per request)
+  // and asks the authorizer; fills request_, match_, principal_ and, for a
+  // request answered without its handler (bad target, denied), early_.
+  void RouteHeader();
   void ReadBody();
   void OnBody(beast::error_code ec, size_t bytes);
   void OnReadError(beast::error_code ec);
   void OnRequest();
   // Answers a request that could not be read whole (413, 431, 400), then closes.
   void RespondEarly(int status, std::string_view code, std::string_view message);
+  // Answers the routed request in request_ with `response` without reading
+  // its body, then closes.
+  void RespondAndClose(HttpResponse response);
   void Enqueue(HttpResponse response, Pending pending, bool keep_alive, bool head,
                unsigned version);
   void DoWrite();
@@ -161,6 +169,12 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // The request being read, from RouteHeader to OnRequest: method, target,
+  // path, query and path_params so far.
+  HttpRequest request_;
+  RouteMatch match_;
+  std::unique_ptr<HttpResponse> early_;  // the answer when the handler is not to run
+  std::string_view principal_;
   std::deque<Pending> queue_;  // front() is being written when writing_
   bool reading_ = false;       // a read is outstanding
   bool in_body_ = false;       // the header is in, the body is being read

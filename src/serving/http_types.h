@@ -24,6 +24,10 @@ struct HttpRequest {
   std::string body;
   std::string request_id;  // X-Request-Id if the client sent one, else generated
   std::string remote;      // "127.0.0.1:53122"
+  // The name of the token the server's authorizer accepted (never the
+  // token), e.g. for an audit log; empty when none was checked. Views the
+  // authorizer's token store, which outlives the server.
+  std::string_view principal;
 
   // The header's value, or "" when absent. `name` in any case.
   std::string Header(std::string_view name) const;

@@ -654,8 +654,9 @@ Json BuildOpenApiSpec(const OpenApiOptions& options) {
            "`{\"error\": \"<message>\"}`. A known path asked with another method answers 405 "
            "with an `Allow` header. Every response carries `X-Request-Id` (the client's, or "
            "a new one)."}};
-  // No authentication (yet): an explicit empty requirement says so.
-  spec["security"] = Json::array();
+  // Bearer tokens (access_control.h, docs/security.md): every operation
+  // needs one but those marked open below.
+  spec["security"] = Json::array({Json{{"bearer", Json::array()}}});
   spec["servers"] = Json::array({Json{{"url", "/"}, {"description", "This server"}}});
   spec["tags"] = {
       {{"name", "model"}, {"description", "Prediction, experiments and hot swap."}},
@@ -683,8 +684,40 @@ Json BuildOpenApiSpec(const OpenApiOptions& options) {
   paths.update(DocsPaths());
   if (options.metrics)
     paths["/metrics"] = MetricsPath();
+  // The open routes of DefaultAccessPolicy (access_control.cc), by
+  // operationId; the others answer 401 and 403 too.
+  const std::set<std::string> open = {"healthz", "readyz", "v2ServerLive", "v2ServerReady",
+                                      options.metrics_auth ? "" : "getMetrics"};
+  for (auto& [path, item] : paths.items()) {
+    for (auto& [method, op] : item.items()) {
+      if (!op.is_object() || !op.contains("operationId"))
+        continue;
+      if (open.count(op["operationId"].get<std::string>()) != 0) {
+        op["security"] = Json::array();
+        continue;
+      }
+      op["responses"]["401"] = {
+          {"description",
+           "Unauthorized: no, a malformed or an unknown bearer token (unauthorized)."},
+          {"headers",
+           {{"X-Request-Id", RequestIdHeader()},
+            {"WWW-Authenticate",
+             {{"description", "Bearer realm=\"conveyor\""}, {"schema", Type("string")}}}}},
+          {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+      op["responses"]["403"] = {
+          {"description", "Forbidden: the token's role does not allow this route (forbidden)."},
+          {"headers", {{"X-Request-Id", RequestIdHeader()}}},
+          {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+    }
+  }
   spec["paths"] = std::move(paths);
 
+  spec["components"]["securitySchemes"]["bearer"] = {
+      {"type", "http"},
+      {"scheme", "bearer"},
+      {"description",
+       "A token from CONVEYOR_TOKENS or the server's --tokens file, whose role (read, "
+       "predict, feedback, admin) allows the route; see docs/security.md."}};
   spec["components"]["schemas"] = Schemas();
   spec["components"]["headers"]["RequestId"] = {
       {"description", "The request's id: the client's X-Request-Id when sane, else a new one."},

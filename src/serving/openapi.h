@@ -33,6 +33,9 @@ struct OpenApiOptions {
   // Whether GET /metrics (metrics.h) is served and so documented: `conveyor
   // serve` says true unless --no-metrics.
   bool metrics = false;
+  // Whether GET /metrics needs a token (serve --metrics-auth); the other
+  // routes' security follows the default access policy (access_control.h).
+  bool metrics_auth = false;
 };
 
 // The whole document. Never fails; the result is the same for the same

@@ -400,5 +400,25 @@ TEST_F(OpenApiHandlersTest, HandlersAnswerWhatTheDocumentSays) {
   EXPECT_EQ(checked_, 27);
 }
 
+TEST(OpenApiTest, DocumentsBearerTokensAndTheOpenRoutes) {
+  Json spec = BuildOpenApiSpec({.server_version = "1", .model_name = "digits", .metrics = true});
+  EXPECT_EQ(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+  EXPECT_EQ(spec["security"], Json::parse(R"([{"bearer": []}])"));
+  for (const char* path :
+       {"/healthz", "/readyz", "/v2/health/live", "/v2/health/ready", "/metrics"}) {
+    EXPECT_EQ(spec["paths"][path]["get"]["security"], Json::array()) << path;
+    EXPECT_FALSE(spec["paths"][path]["get"]["responses"].contains("401")) << path;
+  }
+  for (const auto& [path, method] : std::vector<std::pair<std::string, std::string>>{
+           {"/predict", "post"}, {"/replace_ml_model", "post"}, {"/openapi.json", "get"}}) {
+    const Json& op = spec["paths"][path][method];
+    EXPECT_FALSE(op.contains("security")) << path;
+    EXPECT_TRUE(op["responses"].contains("401")) << path;
+    EXPECT_TRUE(op["responses"].contains("403")) << path;
+  }
+  Json guarded = BuildOpenApiSpec({.server_version = "1", .metrics = true, .metrics_auth = true});
+  EXPECT_TRUE(guarded["paths"]["/metrics"]["get"]["responses"].contains("401"));
+}
+
 }  // namespace
 }  // namespace conveyor::serving

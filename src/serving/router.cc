@@ -101,6 +101,19 @@ std::vector<RouteInfo> Router::Routes() const {
   return routes;
 }
 
+Status Router::Wrap(std::string_view name, const std::function<Handler(Handler)>& wrap) {
+  bool found = false;
+  for (Entry& entry : routes_) {
+    if (entry.name == name) {
+      entry.handler = wrap(std::move(entry.handler));
+      found = true;
+    }
+  }
+  if (!found)
+    return Error(Code::kNotFound, "no route named '{}' to wrap", name);
+  return OkStatus();
+}
+
 bool Router::Matches(const Entry& entry, const std::vector<std::string>& segments) {
   if (entry.segments.size() != segments.size()) {
     return false;
@@ -157,6 +170,7 @@ RouteMatch Router::Route(HttpRequest& request) const {
     match.handler = &found->handler;
     match.pattern = found->pattern;
     match.name = found->name;
+    match.index = static_cast<size_t>(found - routes_.data());
     return match;
   }
   if (first_path_match == nullptr) {
@@ -171,6 +185,7 @@ RouteMatch Router::Route(HttpRequest& request) const {
   }
   match.pattern = first_path_match->pattern;
   match.name = first_path_match->name;
+  match.index = static_cast<size_t>(first_path_match - routes_.data());
   match.error = JsonError(
       405, "method_not_allowed",
       fmt::format("{} does not accept {}; allowed: {}", request.path, request.method, allow));

@@ -40,7 +40,13 @@ struct RouteMatch {
   // also set for 405, kUnmatchedRoute for 404.
   std::string_view pattern = kUnmatchedRoute;
   std::string_view name;  // the route's name ("v2_infer"); empty when unmatched
-  HttpResponse error;     // meaningful when handler == nullptr
+  // The route's position in registration order (as Routes() lists it), so
+  // that per-route tables (access_control.h) are a vector index; also set
+  // for 405; kNoRoute when unmatched.
+  size_t index = kNoRoute;
+  HttpResponse error;  // meaningful when handler == nullptr
+
+  static constexpr size_t kNoRoute = static_cast<size_t>(-1);
 };
 
 // One registered route as the table lists it (for API documentation and its
@@ -66,6 +72,11 @@ class Router {
   RouteMatch Route(HttpRequest& request) const;
 
   size_t size() const { return routes_.size(); }
+
+  // Middleware for one route: replaces the handler of every route named
+  // `name` by wrap(old handler). kNotFound when no route has that name, so a
+  // renamed route cannot silently lose its wrapper. Not thread-safe, like Add.
+  Status Wrap(std::string_view name, const std::function<Handler(Handler)>& wrap);
 
   // Every route, in registration order.
   std::vector<RouteInfo> Routes() const;

@@ -61,12 +61,14 @@ class ServeProcess {
 
   const std::string& url() const { return url_; }
 
-  // Starts `conveyor serve` with `flags` and waits (up to 20 s) for /readyz;
-  // fails the test (fatally) with the server's log otherwise.
-  void Start(const std::string& flags) {
+  // Starts `conveyor serve` with `flags` (which must say how to authenticate:
+  // --no-auth, --tokens FILE, or CONVEYOR_TOKENS in `env`, a "VAR=value "
+  // prefix for the command) and waits (up to 20 s) for /readyz (open without
+  // a token); fails the test (fatally) with the server's log otherwise.
+  void Start(const std::string& flags, const std::string& env = "") {
     const std::string port = url_.substr(url_.rfind(':') + 1);
-    const std::string command = "(" + ShellQuote(std::getenv("CONVEYOR_BIN")) + " serve --port " +
-                                port + " " + flags +
+    const std::string command = "(" + env + ShellQuote(std::getenv("CONVEYOR_BIN")) +
+                                " serve --port " + port + " " + flags +
                                 " >serve.out 2>serve.err; echo $? >rc) & echo $! >pid";
     ASSERT_EQ(Shell(dir_, command), 0);
     for (int i = 0; i < 200; ++i) {

@@ -35,7 +35,7 @@ class DocsBrowserTest : public ::testing::Test {
     ASSERT_FALSE(HasFatalFailure());
     server_.emplace(dir_.path());
     url_ = server_->url();
-    server_->Start("--threads 2");
+    server_->Start("--no-auth --threads 2");
   }
 
   void TearDown() override {

@@ -52,7 +52,7 @@ TEST(DigitsCnnExampleTest, TrainsTheCnnAndEvaluatesItsOnnxExport) {
   // conveyor.yaml declares the model, so the run registered it: serve the
   // CNN through the ONNX backend and classify the example's sample digit.
   testing::ServeProcess server(dir.path());
-  server.Start("--threads 2");
+  server.Start("--no-auth --threads 2");
   ASSERT_FALSE(HasFatalFailure());
   auto [predicted, status] = server.Curl(
       "-F file=@" + source + "/examples/digits/sample-digit.pgm " + server.url() + "/predict");

@@ -210,7 +210,7 @@ class PrometheusTest : public ::testing::Test {
 
   void StartBoth() {
     serving_ = true;  // TearDown stops it even if it never gets ready
-    server_->Start("--threads 2");
+    server_->Start("--no-auth --threads 2");
     ASSERT_FALSE(HasFatalFailure());
     const std::string target = server_->url().substr(std::string("http://").size());
     const std::string alerts = std::string(CONVEYOR_SOURCE_DIR) + "/deploy/monitoring/alerts.yml";

@@ -79,7 +79,8 @@ TEST_F(ServeRemoteTest, PushedRegistryIsServedWithoutACheckout) {
 
   // An empty directory: no .dvc, no Git, no conveyor.yaml.
   testing::ServeProcess server(server_dir_);
-  server.Start("--remote " + (dir_ / "store").string() + " --state-dir state -m digits@" + tags[0]);
+  server.Start("--no-auth --remote " + (dir_ / "store").string() + " --state-dir state -m digits@" +
+               tags[0]);
   ASSERT_FALSE(HasFatalFailure());
   auto [predicted, status] = server.Curl("-F file=@sample.png " + server.url() + "/predict");
   ASSERT_EQ(status, 200) << predicted.dump();
@@ -135,17 +136,18 @@ TEST_F(ServeRemoteTest, PullBringsExperimentsIntoAFreshClone) {
 
 TEST_F(ServeRemoteTest, RemoteServeErrorsNameTheProblem) {
   // Nothing pushed yet: no models to pick a default from.
-  auto empty = RunConveyor(
-      server_dir_, "serve --remote " + (dir_ / "store").string() + " --state-dir state --port 0");
+  auto empty = RunConveyor(server_dir_, "serve --no-auth --remote " + (dir_ / "store").string() +
+                                            " --state-dir state --port 0");
   EXPECT_EQ(empty.exit_code, 2) << empty.err;
   EXPECT_NE(empty.err.find("no models"), std::string::npos) << empty.err;
-  auto bad_option = RunConveyor(server_dir_, "serve --remote s3://bucket/x --remote-option nope=1");
+  auto bad_option =
+      RunConveyor(server_dir_, "serve --no-auth --remote s3://bucket/x --remote-option nope=1");
   EXPECT_NE(bad_option.exit_code, 0) << bad_option.err;
   EXPECT_NE(bad_option.err.find("nope"), std::string::npos) << bad_option.err;
-  auto both = RunConveyor(server_dir_, "serve --remote /x --registry sqlite:r.db");
+  auto both = RunConveyor(server_dir_, "serve --no-auth --remote /x --registry sqlite:r.db");
   EXPECT_NE(both.exit_code, 0);
   EXPECT_NE(both.err.find("exclude"), std::string::npos) << both.err;
-  auto name = RunConveyor(server_dir_, "serve --remote store");
+  auto name = RunConveyor(server_dir_, "serve --no-auth --remote store");
   EXPECT_NE(name.exit_code, 0);
   EXPECT_NE(name.err.find("neither a URL"), std::string::npos) << name.err;
 }

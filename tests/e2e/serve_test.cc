@@ -33,7 +33,7 @@ class ServeTest : public ::testing::Test {
     url_ = server_->url();
   }
 
-  void Start(const std::string& flags = "--threads 2") { server_->Start(flags); }
+  void Start(const std::string& flags = "--no-auth --threads 2") { server_->Start(flags); }
   std::string Stop() { return server_->Stop(); }
   std::pair<Json, int> Curl(const std::string& args) { return server_->Curl(args); }
 
@@ -95,7 +95,7 @@ TEST_F(ServeTest, PredictsReplacesListsAndStopsGracefully) {
 }
 
 TEST_F(ServeTest, BatchesConcurrentRequestsWithoutMixingAnswers) {
-  Start("--threads 8 --batch-size 8 --batch-delay-us 2000 --backend-threads 1");
+  Start("--no-auth --threads 8 --batch-size 8 --batch-delay-us 2000 --backend-threads 1");
   ASSERT_FALSE(HasFatalFailure());
   // 24 uploads at once, each answer in its own file: all 200 and the sample's
   // label, whichever batch carried them.
@@ -115,7 +115,8 @@ TEST_F(ServeTest, BatchesConcurrentRequestsWithoutMixingAnswers) {
 
 TEST_F(ServeTest, AnUnknownModelFailsBeforeListening) {
   auto serve = RunConveyor(
-      dir_.path(), "serve -m digits@nosuch --port " + url_.substr(url_.rfind(':') + 1), env_);
+      dir_.path(), "serve --no-auth -m digits@nosuch --port " + url_.substr(url_.rfind(':') + 1),
+      env_);
   EXPECT_EQ(serve.exit_code, 1);
   EXPECT_NE(serve.err.find("nosuch"), std::string::npos) << serve.err;
 }
