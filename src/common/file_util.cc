@@ -68,6 +68,20 @@ fs::path TempPathBeside(const fs::path& path) {
          fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter.fetch_add(1));
 }
 
+bool IsTempName(std::string_view name) {
+  // ".<name>.tmp.<pid>.<counter>": both numbers are digits only.
+  auto digits = [](std::string_view text) {
+    return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  size_t last = name.rfind('.');
+  if (name.size() < 2 || name.front() != '.' || last == std::string_view::npos ||
+      !digits(name.substr(last + 1)))
+    return false;
+  size_t pid = name.rfind('.', last - 1);
+  return pid != std::string_view::npos && pid > 4 && digits(name.substr(pid + 1, last - pid - 1)) &&
+         name.substr(pid - 4, 4) == ".tmp";
+}
+
 Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perms mode) {
   // Renaming over a device, FIFO or directory would replace it with a file:
   // only regular files (or nothing yet) may be replaced.

@@ -34,6 +34,9 @@ Status AtomicWriteFile(const std::filesystem::path& path, std::string_view conte
 // A unique temporary name in the same directory as `path` (so a rename from it
 // is atomic): "<dir>/.<name>.tmp.<pid>.<counter>".
 std::filesystem::path TempPathBeside(const std::filesystem::path& path);
+// Whether the file name `name` has that form: a write that never finished
+// (its process was killed) leaves such a file behind.
+bool IsTempName(std::string_view name);
 
 // True when `path` exists (after following links); errors count as absent.
 bool PathExists(const std::filesystem::path& path);

@@ -35,6 +35,17 @@ TEST(AtomicWriteFileTest, RefusesToReplaceWhatIsNotARegularFile) {
   EXPECT_TRUE(fs::is_fifo(dir / "fifo"));
 }
 
+TEST(IsTempNameTest, RecognisesWhatTempPathBesideMakes) {
+  EXPECT_TRUE(IsTempName(TempPathBeside("/a/f1.txt").filename().string()));
+  EXPECT_TRUE(IsTempName(".dvc.lock.tmp.123.0"));
+  EXPECT_FALSE(IsTempName("f1.txt"));
+  EXPECT_FALSE(IsTempName(".gitignore"));
+  EXPECT_FALSE(IsTempName(".f1.tmp"));
+  EXPECT_FALSE(IsTempName(".f1.tmp.12"));
+  EXPECT_FALSE(IsTempName(".f1.tmp.12.x"));
+  EXPECT_FALSE(IsTempName(".tmp.1.2"));
+}
+
 TEST(ReadChunksTest, FillsEveryChunkButTheLast) {
   testing::TempDir dir;
   testing::WriteFile(dir / "data", "abcdefghij");

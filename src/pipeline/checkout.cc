@@ -5,6 +5,7 @@
 #include <map>
 #include <system_error>
 
+#include "common/file_util.h"
 #include "pipeline/lock_file.h"
 
 namespace conveyor {
@@ -68,6 +69,26 @@ Result<std::vector<Recorded>> CollectRecorded(const Project& project, const Work
   return recorded;
 }
 
+// Whether replacing the directory at `absolute` (hashed as `current`, not
+// in the cache as a whole) loses nothing: each of its files is in the cache
+// or is a temporary file a killed write left behind. A checkout or pull
+// killed half-way leaves exactly that (the files it placed, from the cache,
+// and up to one temporary per thread), and its rerun must finish the job.
+Result<bool> EveryFileCached(const ObjectStore& store, Hasher& hasher, const fs::path& absolute,
+                             const HashedObject& current) {
+  if (!current.hash.IsDir())
+    return false;
+  ASSIGN_OR_RETURN(HashedObject full, hasher.Hash(absolute, true));
+  if (!full.tree.has_value())
+    return false;
+  for (const TreeEntry& file : full.tree->entries) {
+    if (!store.Find(file.md5).has_value() &&
+        !IsTempName(fs::path(file.relpath).filename().string()))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<CheckoutReport> CheckoutWorkspace(ProjectCache& cache, const Workspace& workspace,
@@ -91,10 +112,14 @@ Result<CheckoutReport> CheckoutWorkspace(ProjectCache& cache, const Workspace& w
       if (current.hash.md5 == entry.hash.md5)
         continue;
       if (!options.force && !cache.store().Contains(current.hash)) {
-        return Error(Code::kInvalid,
-                     "'{}' has changes that are not in the cache; checking it out would lose "
-                     "them (use --force to discard them, or 'conveyor add'/'repro' to keep them)",
-                     entry.path);
+        ASSIGN_OR_RETURN(bool cached, EveryFileCached(cache.store(), hasher, absolute, current));
+        if (!cached) {
+          return Error(Code::kInvalid,
+                       "'{}' has changes that are not in the cache; checking it out would lose "
+                       "them (use --force to discard them, or 'conveyor add'/'repro' to keep "
+                       "them)",
+                       entry.path);
+        }
       }
     }
     if (!cache.store().Contains(entry.hash)) {

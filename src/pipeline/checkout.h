@@ -27,7 +27,10 @@ struct CheckoutReport {
 // Restores every recorded, cached output whose workspace copy is missing or
 // differs. A differing copy whose content is not in the cache is only
 // replaced with `force`; otherwise the whole checkout stops before touching
-// anything, naming it.
+// anything, naming it. A directory counts as in the cache when each of its
+// files is, or is a temporary file (IsTempName, common/file_util.h) that a
+// killed write left: what an interrupted checkout or pull leaves behind, so
+// that rerunning it finishes the job.
 Result<CheckoutReport> CheckoutWorkspace(ProjectCache& cache, const Workspace& workspace,
                                          Hasher& hasher, const CheckoutOptions& options);
 

@@ -101,6 +101,21 @@ TEST_F(DataTest, CheckoutRestoresDeletedAndModifiedData) {
   EXPECT_EQ(ReadFile(dir_ / "data/a.txt"), "a\nb\n");
 }
 
+// What a checkout or pull killed half-way leaves (some files placed, one
+// partial under a temporary name) holds nothing the cache lacks: a rerun
+// finishes it without --force (crash_consistency_test.cc found this).
+TEST_F(DataTest, CheckoutFinishesAnInterruptedCheckout) {
+  ASSERT_EQ(RunConveyor(dir_.path(), "add data").exit_code, 0);
+  fs::remove_all(dir_ / "data/sub");
+  WriteFile(dir_ / "data/sub/.b.txt.tmp.4242.7", "A\n");
+  auto finished = RunConveyor(dir_.path(), "checkout");
+  ASSERT_EQ(finished.exit_code, 0) << finished.err;
+  EXPECT_EQ(finished.out, "M\tdata\n");
+  EXPECT_EQ(ReadFile(dir_ / "data/sub/b.txt"), "A\nB\n");
+  EXPECT_FALSE(fs::exists(dir_ / "data/sub/.b.txt.tmp.4242.7"));
+  EXPECT_EQ(RunConveyor(dir_.path(), "status").out, "Data and pipelines are up to date.\n");
+}
+
 TEST_F(DataTest, StatusReportsChangedTrackedData) {
   WriteFile(dir_ / "n.txt", "n\n");
   ASSERT_EQ(RunConveyor(dir_.path(), "add data n.txt").exit_code, 0);
