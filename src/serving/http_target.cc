@@ -1,23 +1,8 @@
 #include "serving/http_target.h"
 
+#include "common/strings.h"
+
 namespace conveyor::serving {
-
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -28,8 +13,8 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      int high = HexValue(text[i + 1]);
-      int low = HexValue(text[i + 2]);
+      int high = HexDigitValue(text[i + 1]);
+      int low = HexDigitValue(text[i + 2]);
       if (high < 0 || low < 0) {
         return std::nullopt;
       }

@@ -24,23 +24,13 @@ bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<Sha256Digest> ParseHexDigest(std::string_view hex) {
   if (hex.size() != 2 * kSha256Size)
     return std::nullopt;
   Sha256Digest digest{};
   for (size_t i = 0; i < kSha256Size; ++i) {
-    int high = HexValue(hex[2 * i]);
-    int low = HexValue(hex[2 * i + 1]);
+    int high = HexDigitValue(hex[2 * i]);
+    int low = HexDigitValue(hex[2 * i + 1]);
     if (high < 0 || low < 0)
       return std::nullopt;
     digest[i] = static_cast<uint8_t>(high * 16 + low);
