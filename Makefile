@@ -6,6 +6,14 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
+# ccache keys on paths relative to the checkout, so a fresh clone (CI's) reuses
+# what an earlier build of the same sources compiled elsewhere. Objects built
+# with debug info then name the first checkout's directory in it.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+# The ASan, TSan and release trees together outgrow ccache's 5 GB default.
+export CCACHE_MAXSIZE ?= 20G
+
 .PHONY: all deps configure build test unit lint lint-full format demo bench clean sanitize fuzz
 
 all: build

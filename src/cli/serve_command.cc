@@ -30,6 +30,7 @@
 #include "serving/model_service.h"
 #include "serving/openapi.h"
 #include "serving/serve_routes.h"
+#include "serving/tls_credentials.h"
 #include "serving/token_store.h"
 
 namespace conveyor::cli {
@@ -89,6 +90,13 @@ class ServeCommand : public Command {
     app.add_flag("--no-auth", no_auth_,
                  "Serve without authentication (local use only: anyone who can reach the port "
                  "can predict and replace the model)");
+    app.add_option("--tls-cert", tls_paths_.certificate,
+                   "Serve HTTPS with this certificate chain (PEM, server certificate first); "
+                   "needs --tls-key. SIGHUP re-reads both")
+        ->type_name("FILE");
+    app.add_option("--tls-key", tls_paths_.key,
+                   "The certificate's private key (PEM, unencrypted); needs --tls-cert")
+        ->type_name("FILE");
     app.add_flag("--metrics-auth", metrics_auth_,
                  "GET /metrics needs a token (any role) instead of being open");
     app.add_flag("--no-metrics", no_metrics_,
@@ -110,6 +118,8 @@ class ServeCommand : public Command {
         "  conveyor serve --tokens .conveyor/tokens      the project's model, on 127.0.0.1:8000\n"
         "  CONVEYOR_TOKENS=ci=$TOKEN:predict conveyor serve -m digits@production --host 0.0.0.0\n"
         "  conveyor serve --no-auth                      local use only: no tokens asked\n"
+        "  conveyor serve --tokens t --tls-cert server.pem --tls-key server.key --host 0.0.0.0\n"
+        "                                                 HTTPS; kill -HUP reloads a renewal\n"
         "  curl -H \"Authorization: Bearer $TOKEN\" -F file=@digit.png localhost:8000/predict\n"
         "  curl -H \"Authorization: Bearer $TOKEN\" -X POST \\\n"
         "      'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
@@ -127,7 +137,9 @@ class ServeCommand : public Command {
         "built into the binary). GET /metrics: Prometheus metrics (off with --no-metrics),\n"
         "with prediction and input drift as PSI against the spec's training statistics.\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
-        "in-flight requests within --grace, exit 0.\n"
+        "in-flight requests within --grace, exit 0. SIGHUP: re-read --tls-cert and\n"
+        "--tls-key for new connections (open ones keep theirs; a pair that fails to load\n"
+        "is reported and the previous one stays).\n"
         "\n"
         "Access: every route but /healthz, /readyz, /v2/health/* and /metrics needs\n"
         "'Authorization: Bearer TOKEN' with a role that allows it: read (metas, docs,\n"
@@ -144,6 +156,7 @@ class ServeCommand : public Command {
       return OkStatus();
     }
     RETURN_IF_ERROR(LoadAccess(global, console));
+    RETURN_IF_ERROR(LoadTls(global));
     if (drift_.min_samples > drift_.window) {
       return Error(Code::kUsage, "--drift-min-samples {} is larger than --drift-window {}",
                    drift_.min_samples, drift_.window);
@@ -251,6 +264,7 @@ class ServeCommand : public Command {
     }
     serving::RouteAuthorizer authorizer(tokens_, policy, router);
     options_.authorizer = no_auth_ ? nullptr : &authorizer;
+    options_.tls = tls_.get();
     serving::AccessLog access_log(std::cerr);
     std::vector<serving::RequestObserver*> observers = {&access_log};
     if (metrics != nullptr)
@@ -259,13 +273,22 @@ class ServeCommand : public Command {
     if (metrics != nullptr)
       metrics->SetInFlightSource([&server] { return server.requests_in_flight(); });
     InstallInterruptHandlers();
+    InstallReloadHandler();
     RETURN_IF_ERROR(server.Start(options_));
     console.Note(
-        fmt::format("Serving {} on http://{}:{} (POST /predict, GET "
+        fmt::format("Serving {} on {}://{}:{} (POST /predict, GET "
                     "/get_experiment_metas, POST /replace_ml_model, /healthz, /readyz; "
                     "API docs at /docs, /openapi.json{})",
-                    loaded.new_model.ToString(), options_.address, server.port(),
-                    metrics != nullptr ? "; metrics at /metrics" : ""));
+                    loaded.new_model.ToString(), tls_ ? "https" : "http", options_.address,
+                    server.port(), metrics != nullptr ? "; metrics at /metrics" : ""));
+    if (tls_) {
+      console.Note(fmt::format("TLS: {}", tls_->Describe()));
+    } else if (!no_auth_ && !IsLoopback(options_.address)) {
+      console.Warn(fmt::format(
+          "serving plain HTTP on {}: bearer tokens cross the network in clear text unless a "
+          "TLS-terminating proxy is in front; --tls-cert and --tls-key serve HTTPS",
+          options_.address));
+    }
     if (no_auth_) {
       console.Warn(fmt::format(
           "authentication is off (--no-auth): anyone who can reach port {} can replace the model",
@@ -274,8 +297,14 @@ class ServeCommand : public Command {
       console.Note(fmt::format("Access control: {} token{} ({})", tokens_.size(),
                                tokens_.size() == 1 ? "" : "s", TokenSummary()));
     }
-    while (InterruptSignal() == 0)
+    uint64_t reloads = ReloadRequests();
+    while (InterruptSignal() == 0) {
       std::this_thread::sleep_for(50ms);
+      if (uint64_t now = ReloadRequests(); now != reloads) {
+        reloads = now;
+        ReloadTls(console);
+      }
+    }
     console.Note("Shutting down: finishing requests in flight");
     server.Stop(std::chrono::milliseconds(static_cast<int64_t>(grace_seconds_ * 1000)));
     server.Wait();
@@ -317,6 +346,38 @@ class ServeCommand : public Command {
     return OkStatus();
   }
 
+  // --tls-cert and --tls-key: both or neither; loaded before the model so a
+  // bad pair fails fast.
+  Status LoadTls(const GlobalOptions& global) {
+    if (tls_paths_.certificate.empty() != tls_paths_.key.empty()) {
+      return Error(Code::kUsage, "{} given without {}: HTTPS needs the certificate and its key",
+                   tls_paths_.key.empty() ? "--tls-cert" : "--tls-key",
+                   tls_paths_.key.empty() ? "--tls-key" : "--tls-cert");
+    }
+    if (tls_paths_.certificate.empty())
+      return OkStatus();
+    ASSIGN_OR_RETURN(tls_, serving::TlsCredentials::Load(
+                               {global.cwd / tls_paths_.certificate, global.cwd / tls_paths_.key}));
+    return OkStatus();
+  }
+
+  // SIGHUP: new connections get the files' current pair.
+  void ReloadTls(Console& console) {
+    if (!tls_) {
+      console.Note("SIGHUP: nothing to reload (serving without --tls-cert)");
+      return;
+    }
+    if (Status reloaded = tls_->Reload(); !reloaded.ok()) {
+      console.Warn(reloaded.message());
+      return;
+    }
+    console.Note(fmt::format("TLS reloaded: {}", tls_->Describe()));
+  }
+
+  static bool IsLoopback(const std::string& address) {
+    return address == "localhost" || address == "::1" || address.starts_with("127.");
+  }
+
   // "ops (admin), ci (predict)".
   std::string TokenSummary() const {
     std::vector<std::string> parts;
@@ -353,6 +414,8 @@ class ServeCommand : public Command {
   bool metrics_auth_ = false;
   std::string tokens_file_;
   serving::TokenStore tokens_;
+  serving::TlsPaths tls_paths_;
+  std::unique_ptr<serving::TlsCredentials> tls_;
   bool no_metrics_ = false;
   std::string model_;
   std::string registry_;

@@ -22,6 +22,10 @@ namespace {
 constexpr size_t kMaxChildren = 256;
 std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
 std::atomic<int> g_interrupt_signal{0};
+std::atomic<uint64_t> g_reload_requests{0};
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "read in a signal handler");
+
+void OnReload(int /*signal*/) { g_reload_requests.fetch_add(1); }
 
 void OnInterrupt(int signal) {
   g_interrupt_signal.store(signal);
@@ -180,5 +184,15 @@ void InstallInterruptHandlers() {
 }
 
 int InterruptSignal() { return g_interrupt_signal.load(); }
+
+void InstallReloadHandler() {
+  struct sigaction action {};
+  action.sa_handler = OnReload;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGHUP, &action, nullptr);
+}
+
+uint64_t ReloadRequests() { return g_reload_requests.load(); }
 
 }  // namespace conveyor

@@ -4,6 +4,7 @@
 // process group so that an interrupt reaches the whole command tree.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -41,7 +42,9 @@ class CommandRunner {
 };
 
 // The real runner: fork + exec of /bin/sh. Thread-safe. Prefixed output from
-// concurrent commands is interleaved by whole lines, never mid-line.
+// concurrent commands is interleaved by whole lines, never mid-line. The
+// command starts with SIGINT, SIGTERM, SIGHUP and SIGXFSZ at their default
+// dispositions, whatever conveyor does with them (it ignores SIGXFSZ).
 class ShellRunner : public CommandRunner {
  public:
   Result<CommandResult> Run(const CommandSpec& spec) override;
@@ -54,5 +57,14 @@ void InstallInterruptHandlers();
 
 // The signal received since InstallInterruptHandlers, or 0.
 int InterruptSignal();
+
+// Makes SIGHUP a reload request rather than an interrupt, as daemons use it
+// (`conveyor serve` re-reads its TLS certificate). Call after
+// InstallInterruptHandlers; the caller polls ReloadRequests() and acts when
+// it grows.
+void InstallReloadHandler();
+
+// SIGHUPs received since InstallReloadHandler.
+uint64_t ReloadRequests();
 
 }  // namespace conveyor

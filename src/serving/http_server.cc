@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "serving/http_session.h"
+#include "serving/tls_credentials.h"
 
 namespace conveyor::serving {
 
@@ -207,11 +208,25 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   // Only this strand adds sessions, so the check cannot race with another add.
   if (open_connections() >= options_.max_connections) {
     ++rejected_;
-    std::make_shared<Rejection>(std::move(socket), busy_response_)->Run();
+    if (options_.tls != nullptr) {
+      // A plain-text 503 means nothing to a TLS client, and a handshake is
+      // what the cap saves: just close.
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<Rejection>(std::move(socket), busy_response_)->Run();
+    }
   } else {
     beast::error_code endpoint_ec;
     std::string remote = FormatEndpoint(socket.remote_endpoint(endpoint_ec));
-    auto session = std::make_shared<Session>(std::move(socket), *this, std::move(remote));
+    std::shared_ptr<SessionBase> session;
+    if (options_.tls != nullptr) {
+      session = std::make_shared<TlsSession>(std::move(socket), options_.tls->Current(), *this,
+                                             std::move(remote));
+    } else {
+      session =
+          std::make_shared<PlainSession>(std::move(socket), nullptr, *this, std::move(remote));
+    }
     Register(session);
     session->Run();
   }

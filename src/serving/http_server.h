@@ -42,6 +42,8 @@
 
 namespace conveyor::serving {
 
+class TlsCredentials;
+
 struct HttpServerOptions {
   // Address to bind. Default: loopback only; "0.0.0.0" to serve the network.
   std::string address = "127.0.0.1";
@@ -79,6 +81,11 @@ struct HttpServerOptions {
   // the answer, not a reset: see kLingerBytes). Not owned; must outlive the
   // server. Default (null): every request is allowed.
   const RequestAuthorizer* authorizer = nullptr;
+  // TLS: when set, the port speaks HTTPS only, with the credentials'
+  // current certificate (see TlsCredentials::Reload); a plain-HTTP request
+  // to it gets a plain-text 400 naming https. Not owned; must outlive the
+  // server. Default (null): plain HTTP, e.g. behind a TLS-terminating proxy.
+  const TlsCredentials* tls = nullptr;
   // Where handler exceptions and transport errors are reported, one line each.
   // Default (empty): standard error.
   std::function<void(std::string_view)> error_log;

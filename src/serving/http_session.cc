@@ -14,6 +14,7 @@ namespace {
 constexpr size_t kReadChunk = 4096;
 constexpr std::string_view kNotRouted = "-";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr unsigned char kTlsHandshakeRecord = 0x16;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -48,12 +49,12 @@ void ServerCore::Report(const RequestRecord& record) {
 
 void ServerCore::LogError(std::string_view line) const { options_.error_log(line); }
 
-void ServerCore::Register(const std::shared_ptr<Session>& session) {
+void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(mu_);
   sessions_[session.get()] = session;
 }
 
-void ServerCore::Unregister(Session* session) {
+void ServerCore::Unregister(SessionBase* session) {
   std::lock_guard lock(mu_);
   sessions_.erase(session);
   sessions_changed_.notify_all();
@@ -64,8 +65,8 @@ size_t ServerCore::open_connections() const {
   return sessions_.size();
 }
 
-std::vector<std::shared_ptr<Session>> ServerCore::LiveSessions() const {
-  std::vector<std::shared_ptr<Session>> live;
+std::vector<std::shared_ptr<SessionBase>> ServerCore::LiveSessions() const {
+  std::vector<std::shared_ptr<SessionBase>> live;
   std::lock_guard lock(mu_);
   for (const auto& [key, weak] : sessions_) {
     if (auto session = weak.lock()) {
@@ -82,21 +83,95 @@ bool ServerCore::WaitForNoSessions(std::chrono::steady_clock::time_point deadlin
   return sessions_changed_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
 }
 
-Session::~Session() { core_.Unregister(this); }
-
-void Session::Run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->StartRead(); });
+template <class Stream>
+Session<Stream>::~Session() {
+  core_.Unregister(this);
 }
 
-void Session::OnServerStop() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] { self->DoServerStop(); });
+template <class Stream>
+void Session<Stream>::Run() {
+  net::dispatch(stream_.get_executor(), [self = Self()] {
+    if constexpr (kTls)
+      self->StartHandshake();
+    else
+      self->StartRead();
+  });
 }
 
-void Session::ForceClose() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] { self->HardClose(); });
+template <class Stream>
+void Session<Stream>::StartHandshake() {
+  reading_ = true;
+  Lowest().expires_after(core_.options().header_timeout);
+  Lowest().async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = Self()](beast::error_code ec, size_t bytes) { self->OnClientHello(ec, bytes); });
 }
 
-void Session::StartRead() {
+template <class Stream>
+void Session<Stream>::OnClientHello(beast::error_code ec, size_t bytes) {
+  reading_ = false;
+  if (ec || closed_ || core_.stopping()) {
+    HardClose();
+    return;
+  }
+  buffer_.commit(bytes);
+  if constexpr (kTls) {
+    // Every TLS connection opens with a handshake record (content type 22).
+    if (static_cast<const unsigned char*>(buffer_.data().data())[0] != kTlsHandshakeRecord) {
+      RefusePlainHttp();
+      return;
+    }
+    reading_ = true;
+    stream_.async_handshake(net::ssl::stream_base::server, buffer_.data(),
+                            [self = Self()](beast::error_code handshake_ec, size_t used) {
+                              self->OnHandshake(handshake_ec, used);
+                            });
+  }
+}
+
+template <class Stream>
+void Session<Stream>::OnHandshake(beast::error_code ec, size_t used) {
+  reading_ = false;
+  if (ec || closed_) {
+    // Not logged: scanners and clients that distrust the certificate do
+    // this all day; the client sees the reason.
+    HardClose();
+    return;
+  }
+  buffer_.consume(used);
+  StartRead();
+}
+
+template <class Stream>
+void Session<Stream>::RefusePlainHttp() {
+  closed_ = true;
+  HttpResponse refusal =
+      JsonError(400, "bad_request", "this port speaks HTTPS: send the request to https:// instead");
+  auto text = std::make_shared<std::string>(
+      fmt::format("HTTP/1.1 400 Bad Request\r\nServer: {}\r\nContent-Type: application/json\r\n"
+                  "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+                  core_.options().server_name, refusal.body.size(), refusal.body));
+  Lowest().expires_after(core_.options().write_timeout);
+  net::async_write(Lowest(), net::buffer(*text),
+                   [self = Self(), text](beast::error_code /*ec*/, size_t /*n*/) {
+                     beast::error_code ignored;
+                     self->Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                     self->Lowest().close();
+                   });
+}
+
+template <class Stream>
+void Session<Stream>::OnServerStop() {
+  net::post(stream_.get_executor(), [self = Self()] { self->DoServerStop(); });
+}
+
+template <class Stream>
+void Session<Stream>::ForceClose() {
+  net::post(stream_.get_executor(), [self = Self()] { self->HardClose(); });
+}
+
+template <class Stream>
+void Session<Stream>::StartRead() {
   if (closed_ || read_done_ || reading_) {
     return;
   }
@@ -115,15 +190,15 @@ void Session::StartRead() {
   // Wait for the first byte of the next request: the idle timeout between
   // keep-alive requests, the header timeout on a fresh connection.
   reading_ = true;
-  stream_.expires_after(first_request_ ? core_.options().header_timeout
-                                       : core_.options().idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            self->OnFirstBytes(ec, bytes);
-                          });
+  Lowest().expires_after(first_request_ ? core_.options().header_timeout
+                                        : core_.options().idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = Self()](beast::error_code ec, size_t bytes) { self->OnFirstBytes(ec, bytes); });
 }
 
-void Session::OnFirstBytes(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void Session<Stream>::OnFirstBytes(beast::error_code ec, size_t bytes) {
   reading_ = false;
   if (closed_) {
     AfterCloseRead(ec);
@@ -137,7 +212,8 @@ void Session::OnFirstBytes(beast::error_code ec, size_t bytes) {
   ReadHeader();
 }
 
-void Session::ReadHeader() {
+template <class Stream>
+void Session<Stream>::ReadHeader() {
   reading_ = true;
   first_request_ = false;
   request_bytes_ = 0;
@@ -146,14 +222,14 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(core_.options().header_limit));
   parser_->body_limit(core_.options().body_limit);
-  stream_.expires_after(core_.options().header_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            self->OnHeader(ec, bytes);
-                          });
+  Lowest().expires_after(core_.options().header_timeout);
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = Self()](beast::error_code ec, size_t bytes) { self->OnHeader(ec, bytes); });
 }
 
-bool Session::ReadSucceeded(beast::error_code ec, size_t bytes) {
+template <class Stream>
+bool Session<Stream>::ReadSucceeded(beast::error_code ec, size_t bytes) {
   reading_ = false;
   request_bytes_ += bytes;
   if (closed_) {
@@ -167,7 +243,8 @@ bool Session::ReadSucceeded(beast::error_code ec, size_t bytes) {
   return true;
 }
 
-void Session::OnHeader(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void Session<Stream>::OnHeader(beast::error_code ec, size_t bytes) {
   if (!ReadSucceeded(ec, bytes))
     return;
   RouteHeader();
@@ -187,9 +264,9 @@ void Session::OnHeader(beast::error_code ec, size_t bytes) {
   if (!writing_ && queue_.empty() && beast::iequals(header[http::field::expect], "100-continue")) {
     // Without this, curl waits a second before sending a large body.
     writing_ = true;
-    stream_.expires_after(core_.options().write_timeout);
+    Lowest().expires_after(core_.options().write_timeout);
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     [self = shared_from_this()](beast::error_code write_ec, size_t /*n*/) {
+                     [self = Self()](beast::error_code write_ec, size_t /*n*/) {
                        self->writing_ = false;
                        if (write_ec || self->closed_) {
                          self->HardClose();
@@ -202,22 +279,25 @@ void Session::OnHeader(beast::error_code ec, size_t bytes) {
   ReadBody();
 }
 
-void Session::ReadBody() {
+template <class Stream>
+void Session<Stream>::ReadBody() {
   reading_ = true;
-  stream_.expires_after(core_.options().body_timeout);
-  http::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t bytes) { self->OnBody(ec, bytes); });
+  Lowest().expires_after(core_.options().body_timeout);
+  http::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t bytes) {
+    self->OnBody(ec, bytes);
+  });
 }
 
-void Session::OnBody(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void Session<Stream>::OnBody(beast::error_code ec, size_t bytes) {
   in_body_ = false;
   if (!ReadSucceeded(ec, bytes))
     return;
   OnRequest();
 }
 
-void Session::OnReadError(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::OnReadError(beast::error_code ec) {
   in_body_ = false;
   if (ec == http::error::body_limit) {
     RespondEarly(
@@ -227,7 +307,8 @@ void Session::OnReadError(beast::error_code ec) {
     RespondEarly(431, "header_too_large",
                  fmt::format("the request header exceeds the limit of {} bytes",
                              core_.options().header_limit));
-  } else if (ec == http::error::end_of_stream || ec == net::error::eof) {
+  } else if (ec == http::error::end_of_stream || ec == net::error::eof ||
+             ec == net::ssl::error::stream_truncated) {
     // The client closed its side between requests: answer what is queued.
     read_done_ = true;
     MaybeFinish();
@@ -240,7 +321,8 @@ void Session::OnReadError(beast::error_code ec) {
   }
 }
 
-void Session::RespondEarly(int status, std::string_view code, std::string_view message) {
+template <class Stream>
+void Session<Stream>::RespondEarly(int status, std::string_view code, std::string_view message) {
   read_done_ = true;
   if (!parser_) {
     HardClose();
@@ -269,7 +351,8 @@ void Session::RespondEarly(int status, std::string_view code, std::string_view m
           /*head=*/false, 11);
 }
 
-void Session::RouteHeader() {
+template <class Stream>
+void Session<Stream>::RouteHeader() {
   const auto& header = parser_->get();
   request_ = HttpRequest();
   request_.method = std::string(header.method_string());
@@ -296,7 +379,8 @@ void Session::RouteHeader() {
         std::make_unique<HttpResponse>(JsonError(400, "bad_request", target.status().message()));
 }
 
-void Session::RespondAndClose(HttpResponse response) {
+template <class Stream>
+void Session<Stream>::RespondAndClose(HttpResponse response) {
   read_done_ = true;
   const auto& header = parser_->get();
   Pending pending;
@@ -312,7 +396,8 @@ void Session::RespondAndClose(HttpResponse response) {
           header.version());
 }
 
-std::string Session::RequestIdFrom(
+template <class Stream>
+std::string Session<Stream>::RequestIdFrom(
     const http::request_parser<http::string_body>::value_type& message) {
   auto it = message.find("x-request-id");
   if (it != message.end() && SaneRequestId(View(it->value()))) {
@@ -321,7 +406,8 @@ std::string Session::RequestIdFrom(
   return core_.NewRequestId();
 }
 
-void Session::OnRequest() {
+template <class Stream>
+void Session<Stream>::OnRequest() {
   http::request<http::string_body> message = parser_->release();
   HttpRequest request = std::move(request_);
   for (const auto& field : message) {
@@ -375,8 +461,9 @@ void Session::OnRequest() {
   StartRead();
 }
 
-void Session::Enqueue(HttpResponse response, Pending pending, bool keep_alive, bool head,
-                      unsigned version) {
+template <class Stream>
+void Session<Stream>::Enqueue(HttpResponse response, Pending pending, bool keep_alive, bool head,
+                              unsigned version) {
   if (response.status < 200 || response.status > 599) {
     core_.LogError(fmt::format("request {}: handler returned status {}; sending 500",
                                pending.request_id, response.status));
@@ -408,16 +495,17 @@ void Session::Enqueue(HttpResponse response, Pending pending, bool keep_alive, b
   }
 }
 
-void Session::DoWrite() {
+template <class Stream>
+void Session<Stream>::DoWrite() {
   writing_ = true;
-  stream_.expires_after(core_.options().write_timeout);
-  http::async_write(stream_, queue_.front().response,
-                    [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                      self->OnWrite(ec, bytes);
-                    });
+  Lowest().expires_after(core_.options().write_timeout);
+  http::async_write(
+      stream_, queue_.front().response,
+      [self = Self()](beast::error_code ec, size_t bytes) { self->OnWrite(ec, bytes); });
 }
 
-void Session::OnWrite(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void Session<Stream>::OnWrite(beast::error_code ec, size_t bytes) {
   writing_ = false;
   Pending done = std::move(queue_.front());
   queue_.pop_front();
@@ -456,7 +544,8 @@ void Session::OnWrite(beast::error_code ec, size_t bytes) {
   MaybeFinish();
 }
 
-void Session::DoServerStop() {
+template <class Stream>
+void Session<Stream>::DoServerStop() {
   if (closed_) {
     return;
   }
@@ -468,43 +557,47 @@ void Session::DoServerStop() {
     // Idle or mid-header: end the pending read (it sees end of stream)
     // without disturbing a response being written.
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_receive, ignored);
+    Lowest().socket().shutdown(tcp::socket::shutdown_receive, ignored);
     return;
   }
   MaybeFinish();
 }
 
-void Session::MaybeFinish() {
+template <class Stream>
+void Session<Stream>::MaybeFinish() {
   if (read_done_ && !reading_ && !writing_ && queue_.empty()) {
     Close();
   }
 }
 
-void Session::Close() {
+template <class Stream>
+void Session<Stream>::Close() {
   if (closed_) {
     return;
   }
   closed_ = true;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
   if (!reading_) {
     Linger();
   }
 }
 
-void Session::Linger() {
+template <class Stream>
+void Session<Stream>::Linger() {
   reading_ = true;
   buffer_.clear();
-  stream_.expires_after(kLingerTimeout);
+  Lowest().expires_after(kLingerTimeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                          [self = Self()](beast::error_code ec, size_t bytes) {
                             self->reading_ = false;
                             self->lingered_ += bytes;
                             self->AfterCloseRead(ec);
                           });
 }
 
-void Session::AfterCloseRead(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::AfterCloseRead(beast::error_code ec) {
   if (ec || lingered_ > kLingerBytes) {
     HardClose();
   } else {
@@ -512,9 +605,13 @@ void Session::AfterCloseRead(beast::error_code ec) {
   }
 }
 
-void Session::HardClose() {
+template <class Stream>
+void Session<Stream>::HardClose() {
   closed_ = true;
-  stream_.close();
+  Lowest().close();
 }
+
+template class Session<beast::tcp_stream>;
+template class Session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace conveyor::serving

@@ -9,12 +9,18 @@
 // `idle_timeout` for the first byte of the next one. Closing is graceful (the
 // send side is shut, unread input is drained for a short while) so that a
 // client still sending gets the error response rather than a reset.
+//
+// A session runs over plain TCP (PlainSession) or over TLS (TlsSession: the
+// handshake comes first, under the header timeout; a client that speaks plain
+// HTTP to the TLS port gets a plain-text 400 telling it to use https). The
+// two are one template, instantiated in http_session.cc for these streams.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -22,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -38,7 +45,16 @@ using tcp = boost::asio::ip::tcp;
 inline constexpr size_t kLingerBytes = 1 << 20;
 inline constexpr std::chrono::seconds kLingerTimeout{2};
 
-class Session;
+// What the server holds of a session, whatever its stream.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Each of these hops onto the session's strand; callable from any thread.
+  virtual void Run() = 0;
+  // Graceful: finish the request being read or handled, then close.
+  virtual void OnServerStop() = 0;
+  virtual void ForceClose() = 0;
+};
 
 // What sessions need from the server. Thread-safe.
 class ServerCore {
@@ -60,8 +76,8 @@ class ServerCore {
   void Report(const RequestRecord& record);
   void LogError(std::string_view line) const;
 
-  void Register(const std::shared_ptr<Session>& session);
-  void Unregister(Session* session);
+  void Register(const std::shared_ptr<SessionBase>& session);
+  void Unregister(SessionBase* session);
   size_t open_connections() const;
 
   // Requests whose handler is running.
@@ -82,7 +98,7 @@ class ServerCore {
 
  protected:
   void BeginStopping() { stopping_.store(true, std::memory_order_release); }
-  std::vector<std::shared_ptr<Session>> LiveSessions() const;
+  std::vector<std::shared_ptr<SessionBase>> LiveSessions() const;
   // True when no session is left by `deadline`.
   bool WaitForNoSessions(std::chrono::steady_clock::time_point deadline);
 
@@ -99,22 +115,30 @@ class ServerCore {
 
   mutable std::mutex mu_;
   std::condition_variable sessions_changed_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;  // guarded by mu_
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Stream: beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket&& socket, ServerCore& core, std::string remote)
-      : stream_(std::move(socket)), core_(core), remote_(std::move(remote)) {}
-  ~Session();
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  // `context`: null for plain TCP; for TLS, the context the session keeps
+  // alive for its lifetime.
+  Session(tcp::socket&& socket, std::shared_ptr<net::ssl::context> context, ServerCore& core,
+          std::string remote)
+      : context_(std::move(context)),
+        stream_(MakeStream(std::move(socket), context_.get())),
+        core_(core),
+        remote_(std::move(remote)) {}
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Each of these hops onto the session's strand; callable from any thread.
-  void Run();
-  // Graceful: finish the request being read or handled, then close.
-  void OnServerStop();
-  void ForceClose();
+  void Run() override;
+  void OnServerStop() override;
+  void ForceClose() override;
 
  private:
   // A response waiting to be written, with what the observer will be told.
@@ -130,6 +154,22 @@ class Session : public std::enable_shared_from_this<Session> {
     std::chrono::steady_clock::time_point start;
     std::chrono::system_clock::time_point wall_start;
   };
+
+  static Stream MakeStream(tcp::socket&& socket, net::ssl::context* context) {
+    if constexpr (kTls)
+      return Stream(std::move(socket), *context);
+    else
+      return Stream(std::move(socket));
+  }
+  std::shared_ptr<Session> Self() { return this->shared_from_this(); }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only: reads the first bytes; a TLS record goes on to the handshake,
+  // anything else is answered in plain text and closed.
+  void StartHandshake();
+  void OnClientHello(beast::error_code ec, size_t bytes);
+  void OnHandshake(beast::error_code ec, size_t used);
+  void RefusePlainHttp();
 
   void StartRead();
   void OnFirstBytes(beast::error_code ec, size_t bytes);
@@ -164,7 +204,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string RequestIdFrom(const http::request_parser<http::string_body>::value_type& message);
 
   // All state below is touched only on the session's strand.
-  beast::tcp_stream stream_;
+  std::shared_ptr<net::ssl::context> context_;  // TLS only; outlives stream_
+  Stream stream_;
   ServerCore& core_;
   const std::string remote_;
   beast::flat_buffer buffer_;
@@ -187,5 +228,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point start_;
   std::chrono::system_clock::time_point wall_start_;
 };
+
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+
+extern template class Session<beast::tcp_stream>;
+extern template class Session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace conveyor::serving

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "testing/cli_runner.h"
+#include "testing/sample_png.h"
 #include "testing/temp_dir.h"
 
 namespace conveyor::testing {
@@ -52,12 +53,36 @@ inline void TrainDigitsProject(const std::filesystem::path& source,
   ASSERT_EQ(repro.exit_code, 0) << repro.err;
 }
 
+#ifdef CONVEYOR_SOURCE_DIR
+// A fixture: the digits example trained (TrainDigitsProject) in dir_, with the
+// model's sample input in dir_/sample.png and the label it should get in
+// label_.
+class TrainedDigitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TrainDigitsProject(CONVEYOR_SOURCE_DIR, dir_.path(), env_);
+    ASSERT_FALSE(HasFatalFailure());
+    WriteSamplePng(dir_ / "model/model.yaml", dir_ / "sample.png", label_);
+  }
+
+  TempDir dir_;
+  std::string env_;    // PATH prefix for the stage programs
+  std::string label_;  // what the model answers for sample.png
+};
+#endif
+
 class ServeProcess {
  public:
   // `dir` is the project; the server's stdout, stderr, pid and exit status go
   // to serve.out, serve.err, pid and rc there.
-  explicit ServeProcess(std::filesystem::path dir)
-      : dir_(std::move(dir)), url_("http://127.0.0.1:" + std::to_string(FreePort())) {}
+  // `curl_flags` go on every curl this helper runs (the readiness probe
+  // included), e.g. "--cacert server.pem" for a server started with TLS;
+  // `scheme` is then "https".
+  explicit ServeProcess(std::filesystem::path dir, std::string scheme = "http",
+                        std::string curl_flags = "")
+      : dir_(std::move(dir)),
+        url_(scheme + "://127.0.0.1:" + std::to_string(FreePort())),
+        curl_flags_(std::move(curl_flags)) {}
 
   const std::string& url() const { return url_; }
 
@@ -72,7 +97,7 @@ class ServeProcess {
                                 " >serve.out 2>serve.err; echo $? >rc) & echo $! >pid";
     ASSERT_EQ(Shell(dir_, command), 0);
     for (int i = 0; i < 200; ++i) {
-      if (Shell(dir_, "curl -sf -o /dev/null " + url_ + "/readyz") == 0) {
+      if (Shell(dir_, "curl -sf -o /dev/null " + curl_flags_ + " " + url_ + "/readyz") == 0) {
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -80,9 +105,15 @@ class ServeProcess {
     FAIL() << "server not ready: " << ReadFile(dir_ / "serve.err");
   }
 
+  // Sends the signal named `name` ("HUP", "TERM") to the server; true when
+  // it was running to receive it.
+  bool Signal(const std::string& name) {
+    return Shell(dir_, "pkill -" + name + " -P $(cat pid) -f 'conveyor serve'") == 0;
+  }
+
   // Sends SIGTERM and waits (up to 15 s) for the exit status ("0\n").
   std::string Stop() {
-    Shell(dir_, "pkill -TERM -P $(cat pid) -f 'conveyor serve' || true");
+    Signal("TERM");
     for (int i = 0; i < 150 && !std::filesystem::exists(dir_ / "rc"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -91,7 +122,7 @@ class ServeProcess {
 
   // Runs curl with `args` (URL included); the parsed body and the status.
   std::pair<nlohmann::json, int> Curl(const std::string& args) {
-    Shell(dir_, "curl -s -o body.json -w '%{http_code}' " + args + " >code");
+    Shell(dir_, "curl -s -o body.json -w '%{http_code}' " + curl_flags_ + " " + args + " >code");
     nlohmann::json body = nlohmann::json::parse(ReadFile(dir_ / "body.json"), nullptr, false);
     return {body, std::stoi(ReadFile(dir_ / "code"))};
   }
@@ -99,6 +130,7 @@ class ServeProcess {
  private:
   std::filesystem::path dir_;
   std::string url_;
+  std::string curl_flags_;
 };
 
 }  // namespace conveyor::testing

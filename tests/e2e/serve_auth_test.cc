@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "testing/cli_runner.h"
-#include "testing/sample_png.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
 
@@ -26,13 +25,10 @@ using testing::Shell;
 // A predict token given in the environment (CONVEYOR_TOKENS).
 constexpr std::string_view kPredictToken = "ci-predict-token-0123456789abcdef";
 
-class ServeAuthTest : public ::testing::Test {
+class ServeAuthTest : public testing::TrainedDigitsTest {
  protected:
   void SetUp() override {
-    testing::TrainDigitsProject(CONVEYOR_SOURCE_DIR, dir_.path(), env_);
-    ASSERT_FALSE(HasFatalFailure());
-    std::string label;
-    testing::WriteSamplePng(dir_ / "model/model.yaml", dir_ / "sample.png", label);
+    TrainedDigitsTest::SetUp();
     ASSERT_FALSE(HasFatalFailure());
     server_.emplace(dir_.path());
     url_ = server_->url();
@@ -49,8 +45,6 @@ class ServeAuthTest : public ::testing::Test {
   }
   Json Body() { return Json::parse(ReadFile(dir_ / "body.json"), nullptr, false); }
 
-  testing::TempDir dir_;
-  std::string env_;
   std::optional<testing::ServeProcess> server_;
   std::string url_;
 };
