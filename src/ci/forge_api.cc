@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/redact.h"
+
 namespace conveyor::ci {
 
 namespace {
@@ -209,6 +211,8 @@ HttpRequest ForgeApi::BuildRequest(const ApiCall& call) const {
 }
 
 std::string ForgeApi::Redact(std::string text) const {
+  // An API URL from the CI variables may carry a user and password.
+  text = RedactUrlPasswords(text);
   const std::string& token = context_.token.Reveal();
   if (token.empty()) {
     return text;

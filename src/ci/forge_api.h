@@ -25,7 +25,7 @@
 //   transport  kUnavailable       "<Forge> unreachable while <what>: <curl error>
 //                                 after 4 attempts"
 // The token is scrubbed from every message ("<redacted>") in case a server
-// echoes it.
+// echoes it, and so is the password of any URL quoted (common/redact.h).
 //
 // Thread safety: not thread-safe (one ForgeApi per posting). The context, the
 // client and the clock must outlive it.

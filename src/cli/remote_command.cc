@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "common/redact.h"
 #include "pipeline/project.h"
 #include "remote/dvc_config.h"
 #include "remote/remote_options.h"
@@ -39,8 +40,9 @@ class RemoteCommand : public Command {
     modify_->add_option("value", value_, "New value (omit with -u)");
     modify_->add_flag("-u,--unset", unset_, "Remove the option");
 
-    list_ = app.add_subcommand("list", "Print each remote: name, url and (default)");
-    list_->add_flag("--json", json_, "Print JSON (secret values masked)");
+    list_ = app.add_subcommand(
+        "list", "Print each remote: name, url and (default); a password in a url is masked");
+    list_->add_flag("--json", json_, "Print JSON (secret values and url passwords masked)");
 
     remove_ = app.add_subcommand("remove", "Remove a remote (and core.remote if it named it)");
     remove_->add_option("name", name_, "Remote name")->required();
@@ -89,6 +91,7 @@ class RemoteCommand : public Command {
     if (add_->parsed()) {
       std::string url = PathForConfig(url_, global.cwd, project.dvc_dir());
       RETURN_IF_ERROR(config.AddRemote(level, name_, url, force_));
+      WarnIfUrlHasPassword(url, console);
       if (make_default_) {
         console.Note(fmt::format("Setting '{}' as the default remote.", Lower(name_)));
         RETURN_IF_ERROR(config.SetDefaultRemote(level, name_));
@@ -107,6 +110,8 @@ class RemoteCommand : public Command {
                                 ? PathForConfig(value_, global.cwd, project.dvc_dir())
                                 : value_;
         RETURN_IF_ERROR(config.SetRemoteOption(level, name_, option_, value));
+        if (Lower(option_) == "url")
+          WarnIfUrlHasPassword(value, console);
         if (IsSecretOption(Lower(option_)) && !local_) {
           console.Warn(
               fmt::format("'{}' is a secret and .dvc/config is committed to Git; keep it in "
@@ -133,6 +138,17 @@ class RemoteCommand : public Command {
     return text;
   }
 
+  // A password in a url ends up wherever the file goes; .dvc/config goes to
+  // Git.
+  void WarnIfUrlHasPassword(std::string_view url, Console& console) const {
+    if (local_ || RedactUrlPasswords(url) == url)
+      return;
+    console.Warn(fmt::format(
+        "the url of '{}' holds a password and .dvc/config is committed to Git; set it with "
+        "'conveyor remote modify --local {} password ...' instead",
+        Lower(name_), Lower(name_)));
+  }
+
   Status List(const DvcConfig& config, Console& console) {
     ASSIGN_OR_RETURN(std::vector<RemoteConfig> remotes, config.Remotes());
     std::optional<std::string> default_remote = config.DefaultRemote();
@@ -141,11 +157,11 @@ class RemoteCommand : public Command {
       for (const RemoteConfig& remote : remotes) {
         Json item;
         item["name"] = remote.name;
-        item["url"] = remote.url;
+        item["url"] = RedactUrlPasswords(remote.url);
         item["default"] = remote.name == default_remote;
         item["options"] = Json::object();
         for (const auto& [key, value] : remote.options)
-          item["options"][key] = IsSecretOption(key) ? "***" : value;
+          item["options"][key] = IsSecretOption(key) ? std::string(kRedacted) : value;
         array.push_back(std::move(item));
       }
       console.Out(array.dump(2));
@@ -153,7 +169,7 @@ class RemoteCommand : public Command {
     }
     std::string text;
     for (const RemoteConfig& remote : remotes) {
-      text += fmt::format("{}\t{}{}\n", remote.name, remote.url,
+      text += fmt::format("{}\t{}{}\n", remote.name, RedactUrlPasswords(remote.url),
                           remote.name == default_remote ? "\t(default)" : "");
     }
     if (!text.empty()) {

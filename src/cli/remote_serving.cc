@@ -7,6 +7,7 @@
 
 #include "common/file_lock.h"
 #include "common/md5.h"
+#include "common/redact.h"
 #include "pipeline/project.h"
 #include "registry/model_ref.h"
 #include "remote/dvc_config.h"
@@ -32,7 +33,10 @@ Result<RemoteConfig> RemoteFromUrl(const RemoteServingOptions& options, const fs
   for (const std::string& option : options.options) {
     const size_t eq = option.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Error(Code::kUsage, "--remote-option '{}' is not KEY=VALUE", option);
+      // Quoted as a config line is: the option may be a key with its secret.
+      std::string start = ConfigLineForMessage(option);
+      return Error(Code::kUsage, "--remote-option {}is not KEY=VALUE",
+                   start.empty() ? "" : "'" + start + "' ");
     }
     std::string key = option.substr(0, eq);
     std::string value = option.substr(eq + 1);
@@ -79,9 +83,11 @@ fs::path DefaultMirrorDir(const RemoteConfig& remote) {
     base = fs::temp_directory_path();
   }
   // NOLINTEND(concurrency-mt-unsafe)
+  // Named without the url's password: a path is no place for it, even hashed.
   auto endpoint = remote.options.find("endpointurl");
   const std::string identity =
-      remote.url + "\n" + (endpoint == remote.options.end() ? "" : endpoint->second);
+      RedactUrlPasswords(remote.url) + "\n" +
+      (endpoint == remote.options.end() ? "" : RedactUrlPasswords(endpoint->second));
   return base / "conveyor" / "remotes" / Md5Hex(identity).substr(0, 16);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace conveyor {
@@ -50,16 +51,21 @@ Result<IniFile> IniFile::Parse(std::string_view text, std::string_view filename)
       }
       continue;
     }
+    // Messages about key lines quote the key, never the value (a secret in
+    // .dvc/config.local).
     size_t equals = line.find('=');
     if (equals == std::string_view::npos) {
+      std::string start = ConfigLineForMessage(line);
+      if (start.empty())
+        return Error(Code::kInvalid, "{}:{}: expected 'key = value'", filename, line_number);
       return Error(Code::kInvalid, "{}:{}: expected 'key = value', found '{}'", filename,
-                   line_number, line);
-    }
-    if (current == nullptr) {
-      return Error(Code::kInvalid, "{}:{}: '{}' comes before any [section]", filename, line_number,
-                   line);
+                   line_number, start);
     }
     std::string key(Trim(line.substr(0, equals)));
+    if (current == nullptr) {
+      return Error(Code::kInvalid, "{}:{}: key '{}' comes before any [section]", filename,
+                   line_number, key);
+    }
     std::string value(Unquote(Trim(line.substr(equals + 1))));
     auto it = std::find_if(current->items.begin(), current->items.end(),
                            [&](const auto& item) { return item.first == key; });

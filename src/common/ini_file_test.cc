@@ -38,9 +38,16 @@ TEST(IniFileTest, SerializesAsDvcWrites) {
 
 TEST(IniFileTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(IniFile::Parse("[core]\n  remote storage\n", ".dvc/config").status().message(),
-            ".dvc/config:2: expected 'key = value', found 'remote storage'");
+            ".dvc/config:2: expected 'key = value', found 'remote ...'");
   EXPECT_EQ(IniFile::Parse("x = 1\n", ".dvc/config").status().message(),
-            ".dvc/config:1: 'x = 1' comes before any [section]");
+            ".dvc/config:1: key 'x' comes before any [section]");
+  // Values are never quoted: they may be secrets.
+  EXPECT_EQ(IniFile::Parse("[r]\n  password: Hunter2\n", "c").status().message(),
+            "c:2: expected 'key = value', found 'password ...'");
+  EXPECT_EQ(IniFile::Parse("[r]\n  AKIAHunter2\n", "c").status().message(),
+            "c:2: expected 'key = value'");
+  EXPECT_EQ(IniFile::Parse("password = Hunter2\n", "c").status().message(),
+            "c:1: key 'password' comes before any [section]");
   EXPECT_EQ(IniFile::Parse("[core\n", "c").status().message(),
             "c:1: section header '[core' has no closing ']'");
 }

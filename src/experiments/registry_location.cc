@@ -8,8 +8,12 @@ namespace conveyor {
 
 namespace {
 
-// A SQLite location made absolute against the project root.
+// A SQLite location made absolute against the project root. A URL of
+// another scheme stays as it is, for OpenRegistryStore to refuse by name
+// (as a path it would reach SQLite's error, password and all).
 std::string AnchorSqlite(const Project& project, std::string_view url) {
+  if (SqlitePathOf(url) == url && url.find("://") != std::string_view::npos)
+    return std::string(url);
   std::filesystem::path fs_path(SqlitePathOf(url));
   if (fs_path.is_relative())
     fs_path = project.root() / fs_path;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace conveyor {
@@ -74,13 +75,7 @@ std::vector<std::string> PasswordsIn(std::string_view url) {
 }
 
 std::string Scrub(std::string text, const std::vector<std::string>& passwords) {
-  for (const std::string& password : passwords) {
-    for (size_t at = text.find(password); at != std::string::npos;
-         at = text.find(password, at + 3)) {
-      text.replace(at, password.size(), "***");
-    }
-  }
-  return text;
+  return RedactSecrets(std::move(text), passwords);
 }
 
 std::string Value(const char* text) { return text != nullptr ? text : ""; }

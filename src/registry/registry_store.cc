@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/redact.h"
 #include "registry/postgres_store.h"
 #include "registry/sqlite_store.h"
 
@@ -102,7 +103,7 @@ Result<std::unique_ptr<RegistryStore>> OpenRegistryStore(std::string_view url) {
     return Error(Code::kInvalid,
                  "registry URL '{}' has unsupported scheme '{}' (expected sqlite: or "
                  "postgresql://)",
-                 url, scheme);
+                 RedactUrlPasswords(url), scheme);
   }
   if (path.empty())
     return Error(Code::kInvalid, "registry URL '{}' names no database file", url);

@@ -98,14 +98,22 @@ TEST(DvcConfigIniTest, ErrorsNameFileAndLine) {
   };
   EXPECT_EQ(error("[core]\n    remote = a\n\n# x\n['remote \"a\"']\n    url = /x\n    oops\n"),
             ".dvc/config:7: expected 'key = value', found 'oops'");
-  EXPECT_EQ(error("remote = a\n"), ".dvc/config:1: 'remote = a' comes before any [section]");
+  EXPECT_EQ(error("remote = a\n"), ".dvc/config:1: key 'remote' comes before any [section]");
   EXPECT_EQ(error("[core\n"), ".dvc/config:1: expected '[section]', found '[core'");
   EXPECT_EQ(error("[a]\n[[b]]\n"), ".dvc/config:2: nested section '[[b]]' is not supported");
   EXPECT_EQ(error("[a]\n[A]\n"),
             ".dvc/config:2: section 'A' appears twice; merge the two into one");
   EXPECT_EQ(error("[a]\nk = 1\nk = 2\n"), ".dvc/config:3: key 'k' appears twice in section 'a'");
   EXPECT_EQ(error("[a]\nk = '''x\n"),
-            ".dvc/config:2: values spanning several lines are not supported");
+            ".dvc/config:2: the value of 'k': values spanning several lines are not supported");
+  // Values are never quoted: .dvc/config.local holds secrets.
+  EXPECT_EQ(error("[a]\npassword = \"Hunter2\n"),
+            ".dvc/config:2: the value of 'password': unterminated quote");
+  EXPECT_EQ(error("[a]\npassword = \"Hunter2\" x\n"),
+            ".dvc/config:2: unexpected text after the quoted value of 'password'");
+  EXPECT_EQ(error("[a]\npassword: Hunter2\n"),
+            ".dvc/config:2: expected 'key = value', found 'password ...'");
+  EXPECT_EQ(error("[a]\nHunter2\n"), ".dvc/config:2: expected 'key = value'");
 }
 
 class DvcConfigTest : public ::testing::Test {
@@ -235,6 +243,42 @@ TEST(DvcConfigUrlTest, ParsesSupportedUrls) {
             "invalid remote name 'my remote': use lower-case letters, digits, '.', '_' and '-', "
             "starting with a letter or digit");
   EXPECT_TRUE(ValidateRemoteName("s3-eu.1").ok());
+}
+
+TEST(DvcConfigUrlTest, PasswordsInUrlsAreSplitOffAndNeverQuoted) {
+  auto ssh = ParseSupportedRemoteUrl("sftp://alice:pw%40x@host:22/srv");
+  ASSERT_TRUE(ssh.ok());
+  EXPECT_EQ(ssh->user, "alice");
+  EXPECT_EQ(ssh->password, "pw%40x");
+  EXPECT_EQ(ssh->host, "host");
+  EXPECT_EQ(ssh->url, "ssh://alice:pw%40x@host:22/srv");  // written as given
+  // A raw '/' in the password.
+  auto slash = ParseSupportedRemoteUrl("ssh://alice:ab/cd@host:22/srv");
+  ASSERT_TRUE(slash.ok());
+  EXPECT_EQ(slash->user, "alice");
+  EXPECT_EQ(slash->password, "ab/cd");
+  EXPECT_EQ(slash->host, "host");
+  EXPECT_EQ(slash->port, 22);
+  EXPECT_EQ(slash->path, "/srv");
+  EXPECT_EQ(ParseSupportedRemoteUrl("ssh://alice:ab/cd@host:0/srv").status().message(),
+            "'ssh://alice:***@host:0/srv': port '0' is not a number from 1 to 65535");
+  EXPECT_EQ(
+      ParseSupportedRemoteUrl("s3://AKIAKEY:Hun/ter2@bucket/p").status().message().find("Hun"),
+      std::string::npos);
+  EXPECT_EQ(ParseSupportedRemoteUrl("ssh://alice:Hunter2@h:99999/x").status().message(),
+            "'ssh://alice:***@h:99999/x': port '99999' is not a number from 1 to 65535");
+  EXPECT_EQ(ParseSupportedRemoteUrl("ssh://alice:Hunter2@:22/x").status().message(),
+            "'ssh://alice:***@:22/x': an SSH URL needs a host: ssh://[user@]host[:port]/path");
+  EXPECT_EQ(ParseSupportedRemoteUrl("gs://alice:Hunter2@b").status().message(),
+            "'gs://alice:***@b': conveyor cannot store to gs:// remotes; use a local path, "
+            "file:///path, s3://bucket[/prefix] or ssh://[user@]host[:port]/path (sftp:// too)");
+  EXPECT_EQ(ParseSupportedRemoteUrl("file://u:Hunter2@h/x").status().message(),
+            "'file://u:***@h/x': a file URL names no host; write file:///absolute/path or a "
+            "plain path");
+  // Keys in an S3 URL are refused without quoting them.
+  EXPECT_EQ(ParseSupportedRemoteUrl("s3://AKIAKEY:Hunter2@bucket/p").status().message(),
+            "an s3:// URL carries no credentials (it has '@' before the bucket); set "
+            "access_key_id and secret_access_key with 'conveyor remote modify --local'");
 }
 
 TEST(DvcConfigUrlTest, PathForConfigIsRelativeToDvcDir) {

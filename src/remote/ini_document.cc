@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace conveyor {
@@ -37,7 +38,7 @@ Result<std::pair<std::string, std::string_view>> ReadToken(std::string_view text
   if (!text.empty() && (text.front() == '\'' || text.front() == '"')) {
     size_t close = text.find(text.front(), 1);
     if (close == std::string_view::npos)
-      return Error(Code::kInvalid, "unterminated quote in '{}'", text);
+      return Error(Code::kInvalid, "unterminated quote");
     return std::pair{std::string(text.substr(1, close - 1)), text.substr(close + 1)};
   }
   size_t end = text.find_first_of(stop);
@@ -122,28 +123,36 @@ Result<IniDocument> IniDocument::Parse(std::string_view text, std::string_view f
       seen_keys.clear();
       in_section = true;
     } else {
+      // Messages about key lines name the key, never the value.
       size_t equals = body.find('=');
       if (equals == std::string_view::npos) {
+        std::string start = ConfigLineForMessage(body);
         return fail(
-            Status(Code::kInvalid, fmt::format("expected 'key = value', found '{}'", body)));
-      }
-      if (!in_section) {
-        return fail(Status(Code::kInvalid, fmt::format("'{}' comes before any [section]", body)));
+            Status(Code::kInvalid, start.empty()
+                                       ? std::string("expected 'key = value'")
+                                       : fmt::format("expected 'key = value', found '{}'", start)));
       }
       auto key = ReadToken(Trim(body.substr(0, equals)), "");
       if (!key.ok())
         return fail(key.status());
+      if (!in_section) {
+        return fail(
+            Status(Code::kInvalid, fmt::format("key '{}' comes before any [section]", key->first)));
+      }
       auto value = ReadToken(Trim(body.substr(equals + 1)), "#");
-      if (!value.ok())
-        return fail(value.status());
+      if (!value.ok()) {
+        return fail(Status(Code::kInvalid, fmt::format("the value of '{}': {}", key->first,
+                                                       value.status().message())));
+      }
       std::string_view rest = value->second;
       if (!Trim(rest).empty() && Trim(rest).front() != '#') {
         // A bare list ("a, b") keeps its text; anything else after a quoted
         // value is malformed.
         if (Trim(body.substr(equals + 1)).front() == '\'' ||
             Trim(body.substr(equals + 1)).front() == '"') {
-          return fail(Status(Code::kInvalid,
-                             fmt::format("unexpected text after the quoted value in '{}'", body)));
+          return fail(
+              Status(Code::kInvalid,
+                     fmt::format("unexpected text after the quoted value of '{}'", key->first)));
         }
       }
       line.kind = Kind::kKey;

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "common/nearest.h"
+#include "common/redact.h"
 
 namespace conveyor {
 
@@ -65,6 +66,11 @@ bool Contains(const std::vector<std::string>& list, std::string_view word) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
 
+bool IsDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
 std::string Join(const std::vector<std::string>& words) {
   std::string text;
   for (const std::string& word : words)
@@ -89,6 +95,8 @@ std::string_view RemoteTypeName(RemoteType type) {
 }
 
 Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
+  // Messages quote the URL without its password.
+  const std::string shown = RedactUrlPasswords(url);
   RemoteUrl parsed;
   parsed.url = std::string(url);
   if (url.empty())
@@ -110,7 +118,7 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
     if (!authority.empty()) {
       return Error(Code::kInvalid,
                    "'{}': a file URL names no host; write file:///absolute/path or a plain path",
-                   url);
+                   shown);
     }
     parsed.type = RemoteType::kLocal;
     parsed.path = std::string(path);
@@ -119,12 +127,22 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
   if (parsed.scheme == "s3") {
     parsed.type = RemoteType::kS3;
     if (authority.empty())
-      return Error(Code::kInvalid, "'{}': an S3 URL needs a bucket: s3://bucket[/prefix]", url);
+      return Error(Code::kInvalid, "'{}': an S3 URL needs a bucket: s3://bucket[/prefix]", shown);
+    // Keys in the URL, even with a raw '/' in the secret ("s3://KEY:ab/cd@b").
+    if (authority.find('@') != std::string_view::npos ||
+        (authority.find(':') != std::string_view::npos &&
+         rest.find('@') != std::string_view::npos)) {
+      // Keys in the URL would be committed with .dvc/config, and quoting
+      // the bucket name would print them.
+      return Error(Code::kInvalid,
+                   "an s3:// URL carries no credentials (it has '@' before the bucket); set "
+                   "access_key_id and secret_access_key with 'conveyor remote modify --local'");
+    }
     bool valid = std::all_of(authority.begin(), authority.end(), [](unsigned char c) {
       return std::isalnum(c) || c == '.' || c == '-' || c == '_';
     });
     if (!valid)
-      return Error(Code::kInvalid, "'{}': '{}' is not a valid bucket name", url, authority);
+      return Error(Code::kInvalid, "'{}': '{}' is not a valid bucket name", shown, authority);
     parsed.host = std::string(authority);
     parsed.path = std::string(path.empty() ? path : path.substr(1));
     return parsed;
@@ -132,8 +150,23 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
   if (parsed.scheme == "ssh" || parsed.scheme == "sftp") {
     parsed.type = RemoteType::kSsh;
     size_t at = authority.rfind('@');
+    size_t first_colon = authority.find(':');
+    if (at == std::string_view::npos && first_colon != std::string_view::npos &&
+        !IsDigits(authority.substr(first_colon + 1)) && rest.rfind('@') != std::string_view::npos) {
+      // A password with a raw '/' ("alice:ab/cd@host/srv") ends the
+      // authority early; the userinfo runs to the last '@', as
+      // RedactUrlPasswords reads it.
+      at = rest.rfind('@');
+      slash = rest.find('/', at);
+      authority = rest.substr(0, slash);
+      path = slash == std::string_view::npos ? "" : rest.substr(slash);
+    }
     if (at != std::string_view::npos) {
-      parsed.user = std::string(authority.substr(0, at));
+      std::string_view userinfo = authority.substr(0, at);
+      size_t colon = userinfo.find(':');
+      parsed.user = std::string(userinfo.substr(0, colon));
+      if (colon != std::string_view::npos)
+        parsed.password = std::string(userinfo.substr(colon + 1));
       authority = authority.substr(at + 1);
     }
     size_t colon = authority.rfind(':');
@@ -142,13 +175,14 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
       auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), parsed.port);
       if (ec != std::errc() || end != port.data() + port.size() || parsed.port < 1 ||
           parsed.port > 65535) {
-        return Error(Code::kInvalid, "'{}': port '{}' is not a number from 1 to 65535", url, port);
+        return Error(Code::kInvalid, "'{}': port '{}' is not a number from 1 to 65535", shown,
+                     port);
       }
       authority = authority.substr(0, colon);
     }
     if (authority.empty()) {
       return Error(Code::kInvalid, "'{}': an SSH URL needs a host: ssh://[user@]host[:port]/path",
-                   url);
+                   shown);
     }
     parsed.host = std::string(authority);
     parsed.path = std::string(path);
@@ -170,7 +204,7 @@ Result<RemoteUrl> ParseSupportedRemoteUrl(std::string_view url) {
     return Error(Code::kInvalid,
                  "'{}': conveyor cannot store to {}:// remotes; use a local path, file:///path, "
                  "s3://bucket[/prefix] or ssh://[user@]host[:port]/path (sftp:// too)",
-                 url, parsed.scheme);
+                 RedactUrlPasswords(url), parsed.scheme);
   }
   return parsed;
 }
@@ -244,8 +278,8 @@ Status ValidateRemoteOption(RemoteType type, std::string_view option, std::strin
 }
 
 bool IsSecretOption(std::string_view option) {
-  return option == "secret_access_key" || option == "session_token" || option == "password" ||
-         option == "passphrase" || option == "sse_customer_key";
+  return option == "access_key_id" || option == "secret_access_key" || option == "session_token" ||
+         option == "password" || option == "passphrase" || option == "sse_customer_key";
 }
 
 bool IsPathOption(std::string_view option) {

@@ -31,12 +31,16 @@ struct RemoteUrl {
   std::string scheme;  // "" for a plain path
   std::string host;    // s3: the bucket; ssh: the host
   std::string user;    // ssh only, may be empty
-  int port = 0;        // ssh only; 0 when not given
-  std::string path;    // s3: the prefix without leading '/'; else the path
+  // ssh only: the password of "ssh://user:password@host/path", may be
+  // empty. Never print it; print RedactUrlPasswords(url) (common/redact.h).
+  std::string password;
+  int port = 0;      // ssh only; 0 when not given
+  std::string path;  // s3: the prefix without leading '/'; else the path
 };
 
 // Splits `url` without judging it; any scheme is accepted (kOther for the
-// ones conveyor cannot store to). Fails only for a malformed URL.
+// ones conveyor cannot store to). Fails only for a malformed URL. Errors
+// quote the URL with its password masked.
 Result<RemoteUrl> ParseRemoteUrl(std::string_view url);
 
 // Like ParseRemoteUrl, but only for types conveyor can store to; the error
@@ -56,8 +60,9 @@ const std::vector<std::string>& KnownRemoteOptions(RemoteType type);
 // whole number for ports, jobs and timeouts.
 Status ValidateRemoteOption(RemoteType type, std::string_view option, std::string_view value);
 
-// Options holding secrets (secret_access_key, session_token, password, ...)
-// that belong in .dvc/config.local, which Git does not track.
+// Options holding secrets (access_key_id, secret_access_key, session_token,
+// password, passphrase, sse_customer_key) that belong in .dvc/config.local,
+// which Git does not track, and are masked wherever options are printed.
 bool IsSecretOption(std::string_view option);
 
 // Options whose value is a local path that DVC stores relative to the .dvc

@@ -3,6 +3,7 @@
 // Thread safety: free functions without shared state.
 #include "remote/remote_storage.h"
 
+#include "common/redact.h"
 #include "remote/local_storage.h"
 #include "remote/s3_storage.h"
 #include "remote/sftp_storage.h"
@@ -36,7 +37,7 @@ Result<std::unique_ptr<RemoteStorage>> OpenRemoteStorage(const RemoteConfig& rem
     std::string_view path = url.substr(scheme_end + 3);
     if (path.empty() || path.front() != '/') {
       return Error(Code::kInvalid, "remote '{}': file:// URL '{}' needs an absolute path",
-                   remote.name, remote.url);
+                   remote.name, RedactUrlPasswords(remote.url));
     }
     return std::unique_ptr<RemoteStorage>(
         std::make_unique<LocalStorage>(fs::path(path).lexically_normal(), remote.url));

@@ -18,6 +18,7 @@
 
 #include "common/file_util.h"
 #include "common/md5.h"
+#include "common/redact.h"
 #include "remote/s3_xml.h"
 #include "remote/sigv4.h"
 
@@ -414,6 +415,13 @@ class S3Storage final : public RemoteStorage {
 
   std::string Endpoint() const { return scheme_ + "://" + host_; }
 
+  // `text` without the keys this storage signs with.
+  std::string WithoutSecrets(std::string text) const {
+    const AwsCredentials& keys = identity_.credentials;
+    return RedactSecrets(std::move(text),
+                         {keys.access_key_id, keys.secret_access_key, keys.session_token});
+  }
+
   Call ObjectCall(std::string method, std::string_view key) const {
     Call call;
     call.method = std::move(method);
@@ -550,8 +558,9 @@ class S3Storage final : public RemoteStorage {
 
   // The error for a final non-2xx reply.
   Status Failure(const Call& call, const Reply& reply) const {
-    std::string code = XmlText(reply.body, "Code").value_or("");
-    std::string message = XmlText(reply.body, "Message").value_or("");
+    // The server's words are quoted; a server may echo what it was sent.
+    std::string code = WithoutSecrets(XmlText(reply.body, "Code").value_or(""));
+    std::string message = WithoutSecrets(XmlText(reply.body, "Message").value_or(""));
     std::string cause = code.empty()      ? fmt::format("HTTP {}", reply.status)
                         : message.empty() ? code
                                           : fmt::format("{}: {}", code, message);
@@ -594,7 +603,8 @@ class S3Storage final : public RemoteStorage {
       if (!retry || attempt >= tuning_.max_attempts) {
         if (code != CURLE_OK) {
           return Error(Code::kUnavailable, "{}: cannot reach {} ({}) after {} attempt{}",
-                       Where(call.key), Endpoint(), curl_error, attempt, attempt == 1 ? "" : "s");
+                       Where(call.key), Endpoint(), WithoutSecrets(curl_error), attempt,
+                       attempt == 1 ? "" : "s");
         }
         return reply;
       }
@@ -799,7 +809,8 @@ Result<std::unique_ptr<RemoteStorage>> OpenS3Storage(const RemoteConfig& remote,
   GlobalInitOnce();
   std::string_view url = remote.url;
   if (url.substr(0, 5) != "s3://") {
-    return Error(Code::kInvalid, "remote '{}': url '{}' is not an s3:// url", remote.name, url);
+    return Error(Code::kInvalid, "remote '{}': url '{}' is not an s3:// url", remote.name,
+                 RedactUrlPasswords(url));
   }
   url.remove_prefix(5);
   size_t slash = url.find('/');
@@ -812,7 +823,18 @@ Result<std::unique_ptr<RemoteStorage>> OpenS3Storage(const RemoteConfig& remote,
     prefix.erase(0, 1);
   }
   if (bucket.empty()) {
-    return Error(Code::kInvalid, "remote '{}': url '{}' names no bucket", remote.name, remote.url);
+    return Error(Code::kInvalid, "remote '{}': url '{}' names no bucket", remote.name,
+                 RedactUrlPasswords(remote.url));
+  }
+  if (bucket.find('@') != std::string::npos ||
+      (bucket.find(':') != std::string::npos && url.find('@') != std::string_view::npos)) {
+    // Keys written into the url (by hand; `remote add` refuses them) would
+    // be printed with the bucket in every message.
+    return Error(Code::kInvalid,
+                 "remote '{}': an s3:// URL carries no credentials (it has '@' before the "
+                 "bucket); set access_key_id and secret_access_key with 'conveyor remote "
+                 "modify --local'",
+                 remote.name);
   }
   S3Tuning copy = tuning;
   for (auto [name, target] : {std::pair{"connect_timeout", &copy.connect_timeout},
@@ -845,7 +867,14 @@ Result<std::unique_ptr<RemoteStorage>> OpenS3Storage(const RemoteConfig& remote,
     host = std::string(rest.substr(0, rest.find('/')));
     if (host.empty() || (scheme != "http" && scheme != "https")) {
       return Error(Code::kInvalid, "remote '{}': endpointurl '{}' is not an http(s) URL",
-                   remote.name, endpoint->second);
+                   remote.name, RedactUrlPasswords(endpoint->second));
+    }
+    if (host.find('@') != std::string::npos) {
+      // It would be sent as the Host and printed with every error.
+      return Error(Code::kInvalid,
+                   "remote '{}': endpointurl '{}' names a user; S3 takes its keys from "
+                   "access_key_id and secret_access_key (or the environment), not the URL",
+                   remote.name, RedactUrlPasswords(endpoint->second));
     }
     path_style = true;
   } else {

@@ -489,6 +489,20 @@ TEST(S3StorageTest, FailedMultipartUploadIsAborted) {
   fs::remove_all(dir);
 }
 
+TEST(S3StorageTest, KeysAServerEchoesAreMaskedInErrors) {
+  RemoteConfig remote = S3Remote(0, "AKIDECHOED", "secret-echoed");
+  remote.options["session_token"] = "token-echoed";
+  FakeHttpServer server({HttpResponse(
+      400, "Bad Request",
+      "<Error><Code>InvalidArgument</Code><Message>Credential=AKIDECHOED/x with secret-echoed "
+      "and token-echoed</Message></Error>")});
+  remote.options["endpointurl"] = fmt::format("http://127.0.0.1:{}", server.port());
+  auto s3 = OpenS3Storage(remote, FastTuning());
+  ASSERT_TRUE(s3.ok());
+  EXPECT_EQ((*s3)->List("").status().message(),
+            "s3://bucket/store: GET refused (InvalidArgument: Credential=***/x with *** and ***)");
+}
+
 TEST(S3StorageTest, OpenRejectsBadUrls) {
   RemoteConfig remote = S3Remote(1);
   remote.url = "s3://";
@@ -496,6 +510,18 @@ TEST(S3StorageTest, OpenRejectsBadUrls) {
   remote = S3Remote(1);
   remote.options["endpointurl"] = "ftp://x";
   EXPECT_EQ(OpenS3Storage(remote, FastTuning()).status().code(), Code::kInvalid);
+  // Credentials in URLs are refused, and not quoted.
+  remote = S3Remote(1);
+  remote.options["endpointurl"] = "http://minio:Hunter2@127.0.0.1:9000";
+  EXPECT_EQ(OpenS3Storage(remote, FastTuning()).status().message(),
+            "remote 'storage': endpointurl 'http://minio:***@127.0.0.1:9000' names a user; S3 "
+            "takes its keys from access_key_id and secret_access_key (or the environment), not "
+            "the URL");
+  remote = S3Remote(1);
+  remote.url = "s3://AKIAKEY:Hunter2@bucket/store";
+  Status status = OpenS3Storage(remote, FastTuning()).status();
+  EXPECT_EQ(status.code(), Code::kInvalid);
+  EXPECT_EQ(status.message().find("Hunter2"), std::string::npos) << status.message();
 }
 
 TEST(S3RetryPolicyTest, Classification) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/file_util.h"
+#include "common/redact.h"
 #include "remote/ordered_md5.h"
 #include "remote/remote_options.h"
 #include "remote/s3_storage.h"
@@ -1050,15 +1051,16 @@ Result<std::unique_ptr<RemoteStorage>> OpenSftpStorage(const RemoteConfig& remot
     return url.status().WithContext(fmt::format("remote '{}'", remote.name));
   if (url->type != RemoteType::kSsh) {
     return Error(Code::kInvalid, "remote '{}': url '{}' is not an ssh:// url", remote.name,
-                 remote.url);
+                 RedactUrlPasswords(remote.url));
   }
   if (url->path.empty() || url->path.front() != '/') {
     return Error(Code::kInvalid,
                  "remote '{}': url '{}' needs an absolute path: ssh://[user@]host[:port]/path",
-                 remote.name, remote.url);
+                 remote.name, RedactUrlPasswords(remote.url));
   }
   Endpoint ep;
-  ep.display = url->url;
+  // Every message starts with this; a password in the url stays out of it.
+  ep.display = RedactUrlPasswords(url->url);
   ep.host = url->host;
   if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']')
     ep.host = ep.host.substr(1, ep.host.size() - 2);  // [::1]
@@ -1085,7 +1087,8 @@ Result<std::unique_ptr<RemoteStorage>> OpenSftpStorage(const RemoteConfig& remot
   if (!ep.keyfile.empty() && fs::path(ep.keyfile).is_relative())
     ep.keyfile = (remote.base_dir / ep.keyfile).lexically_normal().string();
   ep.passphrase = option("passphrase");
-  ep.password = option("password");
+  // The password option wins over a password in the url.
+  ep.password = option("password").empty() ? url->password : option("password");
   return std::unique_ptr<RemoteStorage>(new SftpStorage(std::move(ep), tuning));
 }
 
