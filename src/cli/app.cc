@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <filesystem>
 #include <system_error>
 
@@ -12,6 +13,11 @@
 namespace conveyor::cli {
 
 int Main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG, reported as
+  // "File too large" like a full disk, rather than SIGXFSZ killing conveyor
+  // half-way through a write and leaving its temporary file behind. Stage
+  // commands get the default back (common/subprocess.cc).
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "conveyor runs DVC pipelines unchanged, as one native program: it reads and writes\n"
       "dvc.yaml, dvc.lock, .dvc files and DVC's cache, so DVC and conveyor agree on what\n"

@@ -139,6 +139,7 @@ Result<CommandResult> ShellRunner::Run(const CommandSpec& spec) {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGHUP, SIG_DFL);
+    ::signal(SIGXFSZ, SIG_DFL);  // conveyor ignores it (cli/app.cc); its commands do not
     if (capture) {
       ::dup2(pipe_fds[1], STDOUT_FILENO);
       ::dup2(pipe_fds[1], STDERR_FILENO);

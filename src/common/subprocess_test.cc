@@ -1,6 +1,7 @@
 #include "common/subprocess.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -45,6 +46,22 @@ TEST(ShellRunnerTest, PrefixesEveryCapturedLine) {
   std::fclose(capture);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(testing::ReadFile(dir / "out.txt"), "[train] one\n[train] two\n[train] three\n");
+}
+
+// conveyor ignores SIGXFSZ (cli/app.cc); a stage command past its file-size
+// limit is killed by it as it would be run by hand.
+TEST(ShellRunnerTest, CommandsGetTheDefaultFileSizeSignal) {
+  testing::TempDir dir;
+  struct sigaction ignore {};
+  struct sigaction previous {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &previous), 0);
+  ShellRunner runner;
+  auto result = runner.Run({"ulimit -f 1 && head -c 8192 /dev/zero > big.bin", dir.path(), ""});
+  ::sigaction(SIGXFSZ, &previous, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  // The shell reports its child's death by signal as 128 + the signal.
+  EXPECT_EQ(result->exit_code, 128 + SIGXFSZ);
 }
 
 TEST(ShellRunnerTest, MissingWorkingDirectoryFailsTheCommand) {

@@ -13,11 +13,29 @@
 namespace conveyor::ml {
 namespace {
 
+// XGBoost's last error as one line: its first, without the
+// "[19:17:18] ./src/common/json.cc:407: " prefix. The lines after it (the
+// input around the fault, a native stack trace) do not belong in an error
+// message that reaches a CLI line or an HTTP answer.
+std::string LastXgbError() {
+  std::string_view text = XGBGetLastError();
+  text = text.substr(0, text.find('\n'));
+  if (text.starts_with('[')) {
+    const size_t time_end = text.find("] ");
+    const size_t where_end = text.find(": ", time_end);
+    if (time_end != std::string_view::npos && where_end != std::string_view::npos &&
+        text.substr(time_end + 2, where_end - time_end - 2).find(' ') == std::string_view::npos) {
+      text.remove_prefix(where_end + 2);
+    }
+  }
+  return std::string(text);
+}
+
 Status XgbError(int rc, std::string_view what) {
   if (rc == 0) {
     return OkStatus();
   }
-  return Error(Code::kFailed, "xgboost: {}: {}", what, XGBGetLastError());
+  return Error(Code::kFailed, "xgboost: {}: {}", what, LastXgbError());
 }
 
 // RAII for a DMatrixHandle.
@@ -115,7 +133,7 @@ void XgboostClassifier::Compile(std::string_view source) {
     bst_ulong len = 0;
     const char* data = nullptr;
     if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &len, &data) != 0) {
-      predictor_ = fmt::format("xgboost (cannot export the trees: {})", XGBGetLastError());
+      predictor_ = fmt::format("xgboost (cannot export the trees: {})", LastXgbError());
       return;
     }
     compiled = TreeEnsemble::FromXgboostModel({data, size_t{len}});

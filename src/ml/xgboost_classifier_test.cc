@@ -84,6 +84,18 @@ TEST(XgboostClassifierTest, XgboostErrorsBecomeStatuses) {
       << loaded.status().message();
 }
 
+// XGBoost's own message runs to a dozen lines (the input around the fault, a
+// native stack trace) behind a "[time] source:line: " prefix; only its first
+// line, without the prefix, is kept.
+TEST(XgboostClassifierTest, XgboostErrorsAreOneLine) {
+  auto loaded = XgboostClassifier::LoadFromJson("{not json");
+  ASSERT_FALSE(loaded.ok());
+  const std::string& message = loaded.status().message();
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  // XGBoost 1.7 says: Expecting: "L", got: "n ", around character position: 2
+  EXPECT_EQ(message.rfind("xgboost: loading the model: Expecting: ", 0), 0U) << message;
+}
+
 TEST(XgboostClassifierTest, RejectsLabelsOutOfRange) {
   Toy toy = MakeToy();
   toy.labels[4] = 3;

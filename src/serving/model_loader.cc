@@ -117,10 +117,36 @@ Result<std::unique_ptr<ServedModel>> RegistryModelLoader::Load(std::string_view 
   if (!spec_rel.ok()) {
     return spec_rel.status().WithContext(where);
   }
-  RETURN_IF_ERROR(Materialise(version.md5).WithContext(where));
-
   const fs::path dir = ServingPath(version.md5);
-  const fs::path spec_file = dir / *spec_rel;
+  std::error_code ec;
+  const bool materialised_before = fs::is_directory(dir, ec);
+  RETURN_IF_ERROR(Materialise(version.md5).WithContext(where));
+  Result<std::unique_ptr<ServedModel>> model = LoadFrom(dir, version, *spec_rel, ref, where);
+  if (model.ok()) {
+    return model;
+  }
+  // A materialised copy that does not load is not kept: a file in it was
+  // deleted or changed, or it was checked out from a corrupt cache object
+  // since repaired. One from an earlier Load is checked out again from the
+  // cache and tried once more; if the cache cannot provide it, the first
+  // error stands.
+  fs::remove_all(dir, ec);
+  if (!materialised_before || !Materialise(version.md5).ok()) {
+    return model.status();
+  }
+  Result<std::unique_ptr<ServedModel>> again = LoadFrom(dir, version, *spec_rel, ref, where);
+  if (!again.ok()) {
+    fs::remove_all(dir, ec);
+  }
+  return again;
+}
+
+Result<std::unique_ptr<ServedModel>> RegistryModelLoader::LoadFrom(const fs::path& dir,
+                                                                   const ModelVersion& version,
+                                                                   const fs::path& spec_rel,
+                                                                   std::string_view ref,
+                                                                   const std::string& where) {
+  const fs::path spec_file = dir / spec_rel;
   Result<ml::ModelSpec> spec = ml::ReadModelSpec(spec_file);
   if (!spec.ok()) {
     return spec.status().WithContext(where);

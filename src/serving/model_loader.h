@@ -8,7 +8,10 @@
 //   2. materialises the version's directory object from the project's cache
 //      into a private serving directory, `<serving_dir>/<md5>/`: checked out
 //      under a temporary name (reflink, hardlink or copy), made read-only,
-//      then renamed into place; an existing one is reused as is;
+//      then renamed into place; an existing one is reused as is, unless it
+//      fails to load (a file in it deleted or changed, or checked out from
+//      a corrupt cache object since repaired): then it is removed and
+//      checked out again from the cache, once;
 //   3. reads the spec (the version's spec_path, relative to its path) and
 //      loads the classifier (ml::LoadClassifier).
 // Errors: an unknown model, version, alias or tag → kNotFound (from the
@@ -58,6 +61,12 @@ class RegistryModelLoader : public ModelLoader {
  private:
   // Checks the object out into ServingPath(md5) unless it is there already.
   Status Materialise(std::string_view md5);
+  // Reads the spec and loads the model of `version` from `dir`, its
+  // materialised copy; errors start with `where`.
+  Result<std::unique_ptr<ServedModel>> LoadFrom(const std::filesystem::path& dir,
+                                                const ModelVersion& version,
+                                                const std::filesystem::path& spec_rel,
+                                                std::string_view ref, const std::string& where);
 
   // Constant after construction.
   RegistryStore& store_;

@@ -113,6 +113,40 @@ TEST_F(ModelLoaderTest, CorruptModelFileIsInvalidAndNamesTheFile) {
       << model.status().message();
 }
 
+TEST_F(ModelLoaderTest, AMaterialisedCopyThatDoesNotLoadIsCheckedOutAgain) {
+  ASSERT_TRUE(loader_->Load("digits").ok());
+  const fs::path served = loader_->ServingPath(md5_);
+  // A file deleted from the copy: checked out again from the cache.
+  ASSERT_TRUE(fs::remove(served / "model.json"));
+  auto reloaded = loader_->Load("digits");
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+  EXPECT_TRUE(fs::exists(served / "model.json"));
+
+  // Checked out from a corrupt cache object: refused and not kept, so the
+  // next Load takes the repaired object. (Objects are replaced, never
+  // written in place: the copy may be a hardlink.)
+  fs::remove_all(served);
+  auto tree = objects_.LoadTree(md5_);
+  ASSERT_TRUE(tree.ok()) << tree.status().message();
+  fs::path object;
+  for (const TreeEntry& entry : tree->entries) {
+    if (entry.relpath == "model.json")
+      object = objects_.ObjectPath(entry.md5);
+  }
+  const std::string good = conveyor::testing::ReadFile(object);
+  ASSERT_TRUE(fs::remove(object));
+  conveyor::testing::WriteFile(object, "{not json");
+  auto corrupt = loader_->Load("digits");
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_NE(corrupt.status().message().find("model.json"), std::string::npos)
+      << corrupt.status().message();
+  EXPECT_FALSE(fs::exists(served));
+  ASSERT_TRUE(fs::remove(object));
+  conveyor::testing::WriteFile(object, good);
+  auto repaired = loader_->Load("digits");
+  ASSERT_TRUE(repaired.ok()) << repaired.status().message();
+}
+
 TEST_F(ModelLoaderTest, CorruptSpecIsInvalid) {
   testing::WriteDigitsModel(testing::TrainDigitsModel(), dir_ / "broken");
   conveyor::testing::WriteFile(dir_ / "broken" / "model.yaml", "format_version: 99\n");
