@@ -30,7 +30,15 @@
 # CACHE_TYPE (cache.type written to .dvc/config, e.g. "hardlink"; default
 # unset: reflink, else copy),
 # BUILD_TYPE (Release), SKIP_INSTALL=1, SKIP_BUILD=1, KEEP_WORK=1 (keep the
-# temporary directory), RCLONE_DEFAULTS=1.
+# temporary directory), RCLONE_DEFAULTS=1, FIRST (conveyor: which tool runs
+# first in each pair; rclone swaps them), COOLDOWN (300: seconds to wait after
+# the previous run of this script ended, see below).
+#
+# Why the cool-down: on an ext4 file system without a journal (this VM's),
+# allocating an inode skips inodes freed in the last 60 s (300 s while their
+# bitmap block is dirty). Each run creates and then deletes about 60,000 files,
+# so a run started right after another spends seconds of kernel time in inode
+# allocation, charged to whichever tool creates files first, and to s3rver.
 # Smoke run: SMALL_COUNT=500 LARGE_MB=128 bash bench/remote/run.sh
 #
 # Every loop has a fixed bound, every command that can hang runs under
@@ -64,6 +72,20 @@ for n in "$small_count" "$small_kb" "$large_mb" "$large_files" "$jobs" "$noop_ru
 done
 
 # ------------------------------------------------------ (a) dependencies --
+
+first=${FIRST:-conveyor}
+[[ $first == conveyor || $first == rclone ]] || die "FIRST must be conveyor or rclone"
+cooldown=${COOLDOWN:-300}
+[[ $cooldown =~ ^[0-9]+$ ]] || die "COOLDOWN must be a whole number of seconds"
+last_end_file=${TMPDIR:-/tmp}/conveyor-remote-bench.last-end
+if [[ -f $last_end_file ]]; then
+  since=$(($(date +%s) - $(cat "$last_end_file" 2>/dev/null || echo 0)))
+  if ((since >= 0 && since < cooldown)); then
+    echo "the previous run ended ${since}s ago; waiting $((cooldown - since))s for the" \
+      "file system's recently freed inodes to age out (COOLDOWN=0 skips)"
+    sleep $((cooldown - since))
+  fi
+fi
 
 step "(a) Dependencies"
 if ! command -v rclone >/dev/null; then
@@ -105,6 +127,7 @@ stop_all() {
   else
     rm -rf "$work"
   fi
+  date +%s >"$last_end_file"
 }
 trap stop_all EXIT
 
@@ -114,6 +137,7 @@ raw=$root/bench/results/remote-$stamp.txt
 : >"$raw"
 record() { printf '%s=%s\n' "$1" "$2" >>"$raw"; }
 record utc "$stamp"
+record first "$first"
 record host "$(uname -srm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 record cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 record conveyor_binary "$conveyor"
@@ -220,6 +244,10 @@ server_cpu() { awk -v t="$clk_tck" '{printf "%.2f", ($14 + $15) / t}' "/proc/$s3
 measure() {
   local name=$1 start end cpu0 cpu1
   shift
+  # Untimed: the previous command's dirty pages reach the disk first, so
+  # their writeback does not overlap this one (without it, on pull large the
+  # second command of a pair ran 0.8-0.9 s slower, whichever tool it was).
+  sync
   cpu0=$(server_cpu)
   start=$(date +%s.%N)
   if ! /usr/bin/time -f '%U %S' -o "$work/time.out" timeout "$limit" "$@" >"$work/$name.log" 2>&1; then
@@ -246,13 +274,25 @@ same_tree() {
 
 cd "$proj"
 for set in small large; do
-  step "(e) $set: upload"
-  measure "conveyor_push_$set" "$conveyor" push -j "$jobs" "$set.dvc"
-  measure "rclone_up_$set" "${rclone[@]}" copy "${rclone_par[@]}" "$proj/$set" "s3:rclone/$set"
+  step "(e) $set: upload ($first first)"
+  up_conveyor=(measure "conveyor_push_$set" "$conveyor" push -j "$jobs" "$set.dvc")
+  up_rclone=(measure "rclone_up_$set" "${rclone[@]}" copy "${rclone_par[@]}" "$proj/$set"
+    "s3:rclone/$set")
+  if [[ $first == conveyor ]]; then
+    "${up_conveyor[@]}"
+    "${up_rclone[@]}"
+  else
+    "${up_rclone[@]}"
+    "${up_conveyor[@]}"
+  fi
 
-  step "(e) $set: download"
+  step "(e) $set: download ($first first)"
   clone=$work/clone-$set
+  down=$work/rclone-down-$set
   git clone -q "$proj" "$clone"
+  if [[ $first == rclone ]]; then
+    measure "rclone_down_$set" "${rclone[@]}" copy "${rclone_par[@]}" "s3:rclone/$set" "$down"
+  fi
   (cd "$clone" && measure "conveyor_pull_$set" "$conveyor" pull -j "$jobs" "$set.dvc")
   same_tree "$proj/$set" "$clone/$set"
   # `conveyor status` takes stage names only, so it checks the whole clone.
@@ -262,8 +302,9 @@ for set in small large; do
   [[ $status == *"up to date"* || $status != *"$set.dvc:"* ]] ||
     die "the clone is not clean: $status"
   echo "conveyor status in the clone: $status"
-  down=$work/rclone-down-$set
-  measure "rclone_down_$set" "${rclone[@]}" copy "${rclone_par[@]}" "s3:rclone/$set" "$down"
+  if [[ $first == conveyor ]]; then
+    measure "rclone_down_$set" "${rclone[@]}" copy "${rclone_par[@]}" "s3:rclone/$set" "$down"
+  fi
   same_tree "$proj/$set" "$down"
   echo "both downloads match the source"
   if [[ ${RCLONE_DEFAULTS:-0} == 1 ]]; then
