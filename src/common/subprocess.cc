@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 
 #include "common/file_util.h"
@@ -174,25 +175,25 @@ Result<CommandResult> ShellRunner::Run(const CommandSpec& spec) {
   return result;
 }
 
-void InstallInterruptHandlers() {
+namespace {
+
+// Calls `handler` on each of `signals`, restarting interrupted system calls.
+void HandleSignals(std::initializer_list<int> signals, void (*handler)(int)) {
   struct sigaction action {};
-  action.sa_handler = OnInterrupt;
+  action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGHUP, &action, nullptr);
+  for (int signal : signals)
+    ::sigaction(signal, &action, nullptr);
 }
+
+}  // namespace
+
+void InstallInterruptHandlers() { HandleSignals({SIGINT, SIGTERM, SIGHUP}, OnInterrupt); }
 
 int InterruptSignal() { return g_interrupt_signal.load(); }
 
-void InstallReloadHandler() {
-  struct sigaction action {};
-  action.sa_handler = OnReload;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  ::sigaction(SIGHUP, &action, nullptr);
-}
+void InstallReloadHandler() { HandleSignals({SIGHUP}, OnReload); }
 
 uint64_t ReloadRequests() { return g_reload_requests.load(); }
 
