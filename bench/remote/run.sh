@@ -31,12 +31,12 @@
 # unset: reflink, else copy),
 # BUILD_TYPE (Release), SKIP_INSTALL=1, SKIP_BUILD=1, KEEP_WORK=1 (keep the
 # temporary directory), RCLONE_DEFAULTS=1, FIRST (conveyor: which tool runs
-# first in each pair; rclone swaps them), COOLDOWN (300: seconds to wait after
+# first in each pair; rclone swaps them), COOLDOWN (360: seconds to wait after
 # the previous run of this script ended, see below).
 #
 # Why the cool-down: on an ext4 file system without a journal (this VM's),
-# allocating an inode skips inodes freed in the last 60 s (300 s while their
-# bitmap block is dirty). Each run creates and then deletes about 60,000 files,
+# allocating an inode skips inodes freed in the last 60 s (360 s while their
+# inode-table block is dirty). Each run creates and then deletes about 60,000 files,
 # so a run started right after another spends seconds of kernel time in inode
 # allocation, charged to whichever tool creates files first, and to s3rver.
 # Smoke run: SMALL_COUNT=500 LARGE_MB=128 bash bench/remote/run.sh
@@ -75,7 +75,7 @@ done
 
 first=${FIRST:-conveyor}
 [[ $first == conveyor || $first == rclone ]] || die "FIRST must be conveyor or rclone"
-cooldown=${COOLDOWN:-300}
+cooldown=${COOLDOWN:-360}
 [[ $cooldown =~ ^[0-9]+$ ]] || die "COOLDOWN must be a whole number of seconds"
 last_end_file=${TMPDIR:-/tmp}/conveyor-remote-bench.last-end
 if [[ -f $last_end_file ]]; then

@@ -137,9 +137,9 @@ class ServeCommand : public Command {
         "built into the binary). GET /metrics: Prometheus metrics (off with --no-metrics),\n"
         "with prediction and input drift as PSI against the spec's training statistics.\n"
         "One log line per request on stderr. SIGTERM/SIGINT: stop accepting, finish\n"
-        "in-flight requests within --grace, exit 0. SIGHUP: re-read --tls-cert and\n"
-        "--tls-key for new connections (open ones keep theirs; a pair that fails to load\n"
-        "is reported and the previous one stays).\n"
+        "in-flight requests within --grace, exit 0. With --tls-cert, SIGHUP re-reads\n"
+        "--tls-cert and --tls-key for new connections (open ones keep theirs; a pair that\n"
+        "fails to load is reported and the previous one stays); without, it stops too.\n"
         "\n"
         "Access: every route but /healthz, /readyz, /v2/health/* and /metrics needs\n"
         "'Authorization: Bearer TOKEN' with a role that allows it: read (metas, docs,\n"
@@ -273,7 +273,10 @@ class ServeCommand : public Command {
     if (metrics != nullptr)
       metrics->SetInFlightSource([&server] { return server.requests_in_flight(); });
     InstallInterruptHandlers();
-    InstallReloadHandler();
+    // With TLS, SIGHUP re-reads the pair; without, it stops the server like
+    // SIGTERM (a foreground serve whose terminal goes away ends).
+    if (tls_)
+      InstallReloadHandler();
     RETURN_IF_ERROR(server.Start(options_));
     console.Note(
         fmt::format("Serving {} on {}://{}:{} (POST /predict, GET "
@@ -361,12 +364,8 @@ class ServeCommand : public Command {
     return OkStatus();
   }
 
-  // SIGHUP: new connections get the files' current pair.
+  // SIGHUP with TLS: new connections get the files' current pair.
   void ReloadTls(Console& console) {
-    if (!tls_) {
-      console.Note("SIGHUP: nothing to reload (serving without --tls-cert)");
-      return;
-    }
     if (Status reloaded = tls_->Reload(); !reloaded.ok()) {
       console.Warn(reloaded.message());
       return;

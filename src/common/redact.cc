@@ -14,28 +14,24 @@ bool IsSchemeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
 }
 
-// Where the userinfo of the URL `url` (the text after "://", up to the end
-// of the URL) ends: the position of its '@', or npos without one.
-size_t UserinfoEnd(std::string_view url) {
-  const std::string_view authority = url.substr(0, url.find_first_of("/?#"));
+}  // namespace
+
+size_t UrlUserinfoEnd(std::string_view rest) {
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (size_t at = authority.rfind('@'); at != std::string_view::npos)
     return at;
-  // No '@' in the authority as RFC 3986 delimits it. A password with a raw
-  // '/' (AWS secret keys have them) ends the authority early: "u:ab/cd@host".
-  // Unless what follows the ':' is a port, the userinfo runs to the last '@'
-  // before the query.
+  // No '@' in the authority as RFC 3986 delimits it: a password with a raw
+  // '/', '?' or '#' (AWS secret keys have '/') ends it early, as in
+  // "u:ab/cd@host". Unless what follows the ':' is a port, or the host is an
+  // IPv6 literal, the userinfo runs to the last '@'.
   const size_t colon = authority.find(':');
-  if (colon == std::string_view::npos)
+  if (colon == std::string_view::npos || authority.starts_with('['))
     return std::string_view::npos;
   const std::string_view after = authority.substr(colon + 1);
   const bool port = !after.empty() && std::all_of(after.begin(), after.end(),
                                                   [](unsigned char c) { return std::isdigit(c); });
-  if (port)
-    return std::string_view::npos;
-  return url.substr(0, url.find_first_of("?#")).rfind('@');
+  return port ? std::string_view::npos : rest.rfind('@');
 }
-
-}  // namespace
 
 std::string RedactUrlPasswords(std::string_view text) {
   std::string out;
@@ -51,7 +47,7 @@ std::string RedactUrlPasswords(std::string_view text) {
     if (end == std::string_view::npos)
       end = text.size();
     const std::string_view url = text.substr(begin, end - begin);
-    const size_t at = UserinfoEnd(url);
+    const size_t at = UrlUserinfoEnd(url);
     if (at == std::string_view::npos)
       continue;
     const size_t colon = url.substr(0, at).find(':');

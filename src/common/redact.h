@@ -14,6 +14,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,16 @@ inline constexpr std::string_view kRedacted = "***";
 // last '@' before any '?' ("s3://KEY:ab/cd@bucket"). Text without such a
 // URL is returned unchanged.
 std::string RedactUrlPasswords(std::string_view text);
+
+// In `rest`, the text of a URL after its "://": the position of the '@' that
+// ends its userinfo, or npos when it has none. RedactUrlPasswords and the
+// remote URL parser (remote/remote_options.h) both use this rule, so what is
+// read as a password is what is masked. The userinfo ends at the last '@' of
+// the authority as RFC 3986 delimits it (up to the first '/', '?' or '#');
+// with no '@' there, a password holding a raw '/', '?' or '#'
+// ("u:ab/cd@host") is still found: unless the ':' is followed by a port or
+// the host is an IPv6 literal, the userinfo runs to the last '@' of `rest`.
+size_t UrlUserinfoEnd(std::string_view rest);
 
 // `text` with every occurrence of each non-empty value in `secrets`
 // replaced by kRedacted. Longer secrets are replaced first, so one that

@@ -19,6 +19,9 @@ TEST(RedactUrlPasswordsTest, MasksThePasswordOfAUrl) {
       // A raw '/' in the password, as AWS secret keys have.
       {"s3://AKIA:ab/cd+e@bucket/p", "s3://AKIA:***@bucket/p"},
       {"ssh://alice:ab/cd@host:22/srv", "ssh://alice:***@host:22/srv"},
+      // Raw '?' and '#' end the authority early too.
+      {"ssh://alice:p?ss@host/srv", "ssh://alice:***@host/srv"},
+      {"ssh://alice:p#ss@host/srv", "ssh://alice:***@host/srv"},
   };
   for (const auto& [url, want] : cases)
     EXPECT_EQ(RedactUrlPasswords(url), want) << url;
@@ -28,7 +31,8 @@ TEST(RedactUrlPasswordsTest, LeavesUrlsWithoutAPasswordAlone) {
   for (const char* text :
        {"", "ssh://alice@host/srv", "s3://bucket/prefix", "/srv/dvc", "../store",
         "file:///mnt/store", "s3://bucket/user:x@y", "http://127.0.0.1:9000/a?b=c@d",
-        "not a url: a:b@c", "://u:p@h", "ssh://host:22/srv/alice@x", "http://h:80/a?u=b@c"}) {
+        "not a url: a:b@c", "://u:p@h", "ssh://host:22/srv/alice@x", "http://h:80/a?u=b@c",
+        "ssh://[::1]:2222/d/m@v1", "ssh://[::1]/d/m@v1"}) {
     EXPECT_EQ(RedactUrlPasswords(text), text);
   }
 }
@@ -38,6 +42,15 @@ TEST(RedactUrlPasswordsTest, MasksEveryUrlInAMessage) {
             "'ssh://a:***@h1/x': port 'p' is bad; try 'sftp://b:***@h2:22/y'");
   EXPECT_EQ(RedactUrlPasswords("cannot reach http://u:pw@127.0.0.1:1\n(then ssh://c:d@e)"),
             "cannot reach http://u:***@127.0.0.1:1\n(then ssh://c:***@e)");
+}
+
+TEST(UrlUserinfoEndTest, FindsTheAtThatEndsTheUserinfo) {
+  EXPECT_EQ(UrlUserinfoEnd("alice:pw@host/srv"), 8u);
+  EXPECT_EQ(UrlUserinfoEnd("alice@host/srv@x"), 5u);
+  EXPECT_EQ(UrlUserinfoEnd("alice:p?ss@host/srv"), 10u);
+  EXPECT_EQ(UrlUserinfoEnd("host:22/srv@x"), std::string_view::npos);
+  EXPECT_EQ(UrlUserinfoEnd("[::1]:22/srv@x"), std::string_view::npos);
+  EXPECT_EQ(UrlUserinfoEnd("host/srv"), std::string_view::npos);
 }
 
 TEST(RedactSecretsTest, ReplacesEveryOccurrence) {

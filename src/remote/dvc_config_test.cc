@@ -260,6 +260,17 @@ TEST(DvcConfigUrlTest, PasswordsInUrlsAreSplitOffAndNeverQuoted) {
   EXPECT_EQ(slash->host, "host");
   EXPECT_EQ(slash->port, 22);
   EXPECT_EQ(slash->path, "/srv");
+  // Raw '?' too, read and masked by the same rule (common/redact.h).
+  auto query = ParseSupportedRemoteUrl("ssh://alice:p?ss@host/srv");
+  ASSERT_TRUE(query.ok());
+  EXPECT_EQ(query->password, "p?ss");
+  EXPECT_EQ(query->host, "host");
+  EXPECT_EQ(query->path, "/srv");
+  // An IPv6 host with an '@' in the path has no userinfo.
+  auto ipv6 = ParseSupportedRemoteUrl("ssh://[::1]:2222/d/m@v1");
+  ASSERT_TRUE(ipv6.ok()) << ipv6.status().ToString();
+  EXPECT_EQ(ipv6->user, "");
+  EXPECT_EQ(ipv6->path, "/d/m@v1");
   EXPECT_EQ(ParseSupportedRemoteUrl("ssh://alice:ab/cd@host:0/srv").status().message(),
             "'ssh://alice:***@host:0/srv': port '0' is not a number from 1 to 65535");
   EXPECT_EQ(

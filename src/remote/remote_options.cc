@@ -66,11 +66,6 @@ bool Contains(const std::vector<std::string>& list, std::string_view word) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
 
-bool IsDigits(std::string_view text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
 std::string Join(const std::vector<std::string>& words) {
   std::string text;
   for (const std::string& word : words)
@@ -128,16 +123,10 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
     parsed.type = RemoteType::kS3;
     if (authority.empty())
       return Error(Code::kInvalid, "'{}': an S3 URL needs a bucket: s3://bucket[/prefix]", shown);
-    // Keys in the URL, even with a raw '/' in the secret ("s3://KEY:ab/cd@b").
-    if (authority.find('@') != std::string_view::npos ||
-        (authority.find(':') != std::string_view::npos &&
-         rest.find('@') != std::string_view::npos)) {
-      // Keys in the URL would be committed with .dvc/config, and quoting
-      // the bucket name would print them.
-      return Error(Code::kInvalid,
-                   "an s3:// URL carries no credentials (it has '@' before the bucket); set "
-                   "access_key_id and secret_access_key with 'conveyor remote modify --local'");
-    }
+    // Keys in the URL would be committed with .dvc/config, and quoting the
+    // bucket name would print them.
+    if (UrlUserinfoEnd(rest) != std::string_view::npos)
+      return Error(Code::kInvalid, "{}", kS3UrlWithCredentials);
     bool valid = std::all_of(authority.begin(), authority.end(), [](unsigned char c) {
       return std::isalnum(c) || c == '.' || c == '-' || c == '_';
     });
@@ -149,25 +138,18 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
   }
   if (parsed.scheme == "ssh" || parsed.scheme == "sftp") {
     parsed.type = RemoteType::kSsh;
-    size_t at = authority.rfind('@');
-    size_t first_colon = authority.find(':');
-    if (at == std::string_view::npos && first_colon != std::string_view::npos &&
-        !IsDigits(authority.substr(first_colon + 1)) && rest.rfind('@') != std::string_view::npos) {
-      // A password with a raw '/' ("alice:ab/cd@host/srv") ends the
-      // authority early; the userinfo runs to the last '@', as
-      // RedactUrlPasswords reads it.
-      at = rest.rfind('@');
-      slash = rest.find('/', at);
-      authority = rest.substr(0, slash);
-      path = slash == std::string_view::npos ? "" : rest.substr(slash);
-    }
-    if (at != std::string_view::npos) {
-      std::string_view userinfo = authority.substr(0, at);
+    // The userinfo by the rule RedactUrlPasswords uses, so a password with a
+    // raw '/', '?' or '#' is read (and masked) whole.
+    if (size_t at = UrlUserinfoEnd(rest); at != std::string_view::npos) {
+      std::string_view userinfo = rest.substr(0, at);
       size_t colon = userinfo.find(':');
       parsed.user = std::string(userinfo.substr(0, colon));
       if (colon != std::string_view::npos)
         parsed.password = std::string(userinfo.substr(colon + 1));
-      authority = authority.substr(at + 1);
+      std::string_view host_and_path = rest.substr(at + 1);
+      slash = host_and_path.find('/');
+      authority = host_and_path.substr(0, slash);
+      path = slash == std::string_view::npos ? "" : host_and_path.substr(slash);
     }
     size_t colon = authority.rfind(':');
     if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {

@@ -38,6 +38,12 @@ struct RemoteUrl {
   std::string path;  // s3: the prefix without leading '/'; else the path
 };
 
+// Why an s3:// URL with keys in it ("s3://KEY:SECRET@bucket") is refused:
+// they would be committed with .dvc/config and printed with the bucket.
+inline constexpr std::string_view kS3UrlWithCredentials =
+    "an s3:// URL carries no credentials (it has '@' before the bucket); set access_key_id and "
+    "secret_access_key with 'conveyor remote modify --local'";
+
 // Splits `url` without judging it; any scheme is accepted (kOther for the
 // ones conveyor cannot store to). Fails only for a malformed URL. Errors
 // quote the URL with its password masked.

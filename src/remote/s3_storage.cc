@@ -19,6 +19,7 @@
 #include "common/file_util.h"
 #include "common/md5.h"
 #include "common/redact.h"
+#include "remote/remote_options.h"
 #include "remote/s3_xml.h"
 #include "remote/sigv4.h"
 
@@ -826,16 +827,9 @@ Result<std::unique_ptr<RemoteStorage>> OpenS3Storage(const RemoteConfig& remote,
     return Error(Code::kInvalid, "remote '{}': url '{}' names no bucket", remote.name,
                  RedactUrlPasswords(remote.url));
   }
-  if (bucket.find('@') != std::string::npos ||
-      (bucket.find(':') != std::string::npos && url.find('@') != std::string_view::npos)) {
-    // Keys written into the url (by hand; `remote add` refuses them) would
-    // be printed with the bucket in every message.
-    return Error(Code::kInvalid,
-                 "remote '{}': an s3:// URL carries no credentials (it has '@' before the "
-                 "bucket); set access_key_id and secret_access_key with 'conveyor remote "
-                 "modify --local'",
-                 remote.name);
-  }
+  // Keys written into the url by hand (`remote add` refuses them).
+  if (UrlUserinfoEnd(url) != std::string_view::npos)
+    return Error(Code::kInvalid, "remote '{}': {}", remote.name, kS3UrlWithCredentials);
   S3Tuning copy = tuning;
   for (auto [name, target] : {std::pair{"connect_timeout", &copy.connect_timeout},
                               std::pair{"read_timeout", &copy.read_timeout}}) {

@@ -30,8 +30,19 @@ size_t Append(char* data, size_t size, size_t count, void* out) {
 // with keep-alive would.
 class CurlClient {
  public:
-  explicit CurlClient(std::filesystem::path trusted) : trusted_(std::move(trusted)) {}
-  ~CurlClient() { curl_easy_cleanup(curl_); }
+  // `alias`: a host name whose connections go to 127.0.0.1 (same port),
+  // while TLS still checks the certificate against the name.
+  explicit CurlClient(std::filesystem::path trusted, const std::string& alias = "")
+      : trusted_(std::move(trusted)) {
+    if (!alias.empty()) {
+      resolve_ = curl_slist_append(nullptr, (alias + "::127.0.0.1:").c_str());
+      curl_easy_setopt(curl_, CURLOPT_CONNECT_TO, resolve_);
+    }
+  }
+  ~CurlClient() {
+    curl_easy_cleanup(curl_);
+    curl_slist_free_all(resolve_);
+  }
   CurlClient(const CurlClient&) = delete;
   CurlClient& operator=(const CurlClient&) = delete;
 
@@ -71,6 +82,7 @@ class CurlClient {
  private:
   std::filesystem::path trusted_;
   CURL* curl_ = curl_easy_init();
+  curl_slist* resolve_ = nullptr;
 };
 
 class HttpServerTlsTest : public ::testing::Test {
@@ -134,9 +146,13 @@ TEST_F(HttpServerTlsTest, ServesHttpsToAClientThatVerifiesTheCertificate) {
     EXPECT_EQ(reply.http_version, CURL_HTTP_VERSION_1_1);
   }
   EXPECT_EQ(client.connects(), 0) << "the third request should reuse the connection";
-  // The host name is checked too: "localhost" is in the certificate.
+  // The host name is checked too: "localhost" is in the certificate,
+  // "elsewhere.example" (resolved to the same address) is not.
   CurlClient::Reply by_name = CurlClient(dir_ / "first.pem").Get(Url("localhost"));
   EXPECT_EQ(by_name.result, CURLE_OK) << by_name.error;
+  CurlClient::Reply wrong_name =
+      CurlClient(dir_ / "first.pem", "elsewhere.example").Get(Url("elsewhere.example"));
+  EXPECT_EQ(wrong_name.result, CURLE_PEER_FAILED_VERIFICATION) << wrong_name.error;
 }
 
 TEST_F(HttpServerTlsTest, AClientThatTrustsAnotherCertificateIsRefused) {
@@ -159,6 +175,14 @@ TEST_F(HttpServerTlsTest, PlainHttpToTheTlsPortGetsA400NamingHttps) {
             R"({"error":{"code":"bad_request","message":"this port speaks HTTPS: send the )"
             R"(request to https:// instead"}})");
   EXPECT_FALSE(reply->keep_alive);
+
+  // An upload the server does not read: drained, so the answer arrives.
+  Result<std::unique_ptr<HttpClient>> upload = HttpClient::Connect(server_->port());
+  ASSERT_TRUE(upload.ok()) << upload.status().ToString();
+  Result<conveyor::testing::HttpReply> refused =
+      (*upload)->Request("POST", "/ping", std::string(256 * 1024, 'x'));
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status, 400);
 }
 
 TEST_F(HttpServerTlsTest, GarbageAfterAHandshakeRecordClosesOnlyThatConnection) {

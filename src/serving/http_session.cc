@@ -122,6 +122,7 @@ void Session<Stream>::OnClientHello(beast::error_code ec, size_t bytes) {
       return;
     }
     reading_ = true;
+    encrypted_ = true;
     stream_.async_handshake(net::ssl::stream_base::server, buffer_.data(),
                             [self = Self()](beast::error_code handshake_ec, size_t used) {
                               self->OnHandshake(handshake_ec, used);
@@ -144,7 +145,8 @@ void Session<Stream>::OnHandshake(beast::error_code ec, size_t used) {
 
 template <class Stream>
 void Session<Stream>::RefusePlainHttp() {
-  closed_ = true;
+  read_done_ = true;
+  writing_ = true;
   HttpResponse refusal =
       JsonError(400, "bad_request", "this port speaks HTTPS: send the request to https:// instead");
   auto text = std::make_shared<std::string>(
@@ -153,10 +155,15 @@ void Session<Stream>::RefusePlainHttp() {
                   core_.options().server_name, refusal.body.size(), refusal.body));
   Lowest().expires_after(core_.options().write_timeout);
   net::async_write(Lowest(), net::buffer(*text),
-                   [self = Self(), text](beast::error_code /*ec*/, size_t /*n*/) {
-                     beast::error_code ignored;
-                     self->Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-                     self->Lowest().close();
+                   [self = Self(), text](beast::error_code ec, size_t /*n*/) {
+                     self->writing_ = false;
+                     if (ec) {
+                       self->HardClose();
+                       return;
+                     }
+                     // Drain what the client is still sending (an upload),
+                     // in the clear, so it reads the answer, not a reset.
+                     self->Close();
                    });
 }
 
@@ -588,12 +595,16 @@ void Session<Stream>::Linger() {
   reading_ = true;
   buffer_.clear();
   Lowest().expires_after(kLingerTimeout);
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = Self()](beast::error_code ec, size_t bytes) {
-                            self->reading_ = false;
-                            self->lingered_ += bytes;
-                            self->AfterCloseRead(ec);
-                          });
+  auto on_read = [self = Self()](beast::error_code ec, size_t bytes) {
+    self->reading_ = false;
+    self->lingered_ += bytes;
+    self->AfterCloseRead(ec);
+  };
+  // A TLS session refused before its handshake drains plain bytes.
+  if (encrypted_)
+    stream_.async_read_some(buffer_.prepare(kReadChunk), std::move(on_read));
+  else
+    Lowest().async_read_some(buffer_.prepare(kReadChunk), std::move(on_read));
 }
 
 template <class Stream>

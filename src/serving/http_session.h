@@ -223,6 +223,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool read_done_ = false;     // read no further requests
   bool closed_ = false;        // Close() or HardClose() has begun
   bool first_request_ = true;
+  // Reads go through stream_: always for plain TCP; for TLS from the start
+  // of the handshake (before it, the session reads the raw socket).
+  bool encrypted_ = !kTls;
   uint64_t request_bytes_ = 0;
   uint64_t lingered_ = 0;
   std::chrono::steady_clock::time_point start_;

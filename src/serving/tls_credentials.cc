@@ -37,6 +37,9 @@ BioPtr MemoryBio(const std::string& data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
 }
 
+// The server certificate and its intermediates, at most.
+constexpr size_t kMaxChain = 16;
+
 // Never prompts for a passphrase: an encrypted key fails to load instead.
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
 
@@ -113,13 +116,24 @@ Result<TlsCredentials::Loaded> TlsCredentials::Read(const TlsPaths& paths) {
                  cert_name);
   }
   std::vector<X509Ptr> chain;
+  ERR_clear_error();
   while (X509* next = PEM_read_bio_X509(cert_bio.get(), nullptr, NoPassphrase, nullptr)) {
     chain.emplace_back(next);
-    if (chain.size() > 16)
-      return Error(Code::kInvalid, "TLS certificate {}: more than 16 certificates in the chain",
-                   cert_name);
+    if (chain.size() + 1 > kMaxChain)
+      return Error(Code::kInvalid, "TLS certificate {}: more than {} certificates in the chain",
+                   cert_name, kMaxChain);
   }
-  ERR_clear_error();  // the end of the file reads as "no start line"
+  // The end of the file reads as "no start line"; anything else is a
+  // certificate that is there but broken (a half-copied renewal).
+  const unsigned long last = ERR_peek_last_error();
+  ERR_clear_error();
+  if (last != 0 &&
+      !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)) {
+    return Error(Code::kInvalid,
+                 "TLS certificate {}: certificate {} of the chain is unreadable (a truncated or "
+                 "damaged PEM block)",
+                 cert_name, chain.size() + 2);
+  }
   if (X509_cmp_current_time(X509_get0_notAfter(leaf.get())) < 0) {
     return Error(Code::kInvalid, "TLS certificate {}: expired on {}", cert_name,
                  AsnTime(X509_get0_notAfter(leaf.get())));
@@ -189,6 +203,8 @@ TlsCredentials::TlsCredentials(TlsPaths paths, std::shared_ptr<ssl::context> con
 TlsCredentials::~TlsCredentials() = default;
 
 Status TlsCredentials::Reload() {
+  // One reload at a time, so an older read cannot be published last.
+  std::lock_guard reloading(reload_mu_);
   Result<Loaded> loaded = Read(paths_);
   if (!loaded.ok())
     return loaded.status().WithContext("TLS reload failed, still serving the previous certificate");

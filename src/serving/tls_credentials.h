@@ -66,6 +66,7 @@ class TlsCredentials {
 
   const TlsPaths paths_;  // constant after construction
 
+  std::mutex reload_mu_;  // held for a whole Reload()
   mutable std::mutex mu_;
   std::shared_ptr<boost::asio::ssl::context> current_;  // guarded by mu_
   std::string description_;                             // guarded by mu_

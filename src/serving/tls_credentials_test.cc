@@ -85,6 +85,20 @@ TEST_F(TlsCredentialsTest, ErrorsNameTheFileAndTheReason) {
   EXPECT_THAT(LoadError(), HasSubstr(": not valid before 20"));
 }
 
+TEST_F(TlsCredentialsTest, AChainLoadsAndABrokenIntermediateIsRefused) {
+  TestCertificate cert = Make();
+  std::string intermediate = Make().certificate_pem;
+  Write(cert);
+  WriteFile(paths_.certificate, cert.certificate_pem + intermediate);
+  EXPECT_TRUE(TlsCredentials::Load(paths_).ok());
+  // A renewal copied half-way: the second block is cut off.
+  WriteFile(paths_.certificate,
+            cert.certificate_pem + intermediate.substr(0, intermediate.size() / 2));
+  EXPECT_EQ(LoadError(), "TLS certificate " + paths_.certificate.string() +
+                             ": certificate 2 of the chain is unreadable (a truncated or damaged "
+                             "PEM block)");
+}
+
 TEST_F(TlsCredentialsTest, KeyTextNeverAppearsInErrors) {
   TestCertificate cert = Make();
   Write(cert);

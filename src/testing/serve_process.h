@@ -97,7 +97,8 @@ class ServeProcess {
                                 " >serve.out 2>serve.err; echo $? >rc) & echo $! >pid";
     ASSERT_EQ(Shell(dir_, command), 0);
     for (int i = 0; i < 200; ++i) {
-      if (Shell(dir_, "curl -sf -o /dev/null " + curl_flags_ + " " + url_ + "/readyz") == 0) {
+      if (Shell(dir_, "curl -sf --max-time 5 -o /dev/null " + curl_flags_ + " " + url_ +
+                          "/readyz") == 0) {
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -122,7 +123,8 @@ class ServeProcess {
 
   // Runs curl with `args` (URL included); the parsed body and the status.
   std::pair<nlohmann::json, int> Curl(const std::string& args) {
-    Shell(dir_, "curl -s -o body.json -w '%{http_code}' " + curl_flags_ + " " + args + " >code");
+    Shell(dir_, "curl -s --max-time 20 -o body.json -w '%{http_code}' " + curl_flags_ + " " + args +
+                    " >code");
     nlohmann::json body = nlohmann::json::parse(ReadFile(dir_ / "body.json"), nullptr, false);
     return {body, std::stoi(ReadFile(dir_ / "code"))};
   }

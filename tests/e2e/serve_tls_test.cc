@@ -32,7 +32,10 @@ class ServeTlsTest : public testing::TrainedDigitsTest {
   std::string WritePair(const std::string& name, long serial) {
     Result<testing::TestCertificate> cert =
         testing::MakeSelfSignedCertificate({.common_name = name, .serial = serial});
-    EXPECT_TRUE(cert.ok()) << cert.status().ToString();
+    if (!cert.ok()) {
+      ADD_FAILURE() << cert.status().ToString();
+      return "";
+    }
     testing::WriteFile(dir_ / "server.pem", cert->certificate_pem);
     testing::WriteFile(dir_ / "server.key", cert->key_pem);
     testing::WriteFile(dir_ / (name + ".pem"), cert->certificate_pem);
@@ -42,9 +45,9 @@ class ServeTlsTest : public testing::TrainedDigitsTest {
   // curl's exit status for a prediction trusting only `trusted`; the HTTP
   // code in `code`.
   int Predict(const std::string& url, const std::string& trusted, std::string& code) {
-    int rc = Shell(dir_.path(), "curl -s -o body.json -w '%{http_code}' --cacert " + trusted + " " +
-                                    std::string(kAuth) + "-F file=@sample.png " + url +
-                                    "/predict >code");
+    int rc = Shell(dir_.path(), "curl -s --max-time 20 -o body.json -w '%{http_code}' --cacert " +
+                                    trusted + " " + std::string(kAuth) + "-F file=@sample.png " +
+                                    url + "/predict >code");
     code = ReadFile(dir_ / "code");
     return rc;
   }
@@ -76,7 +79,10 @@ TEST_F(ServeTlsTest, HttpsPredictionsAndReloadOnSighup) {
 
   // Plain HTTP to the same port: a 400 that says what to do.
   std::string plain = "http" + url.substr(5);
-  Shell(dir_.path(), "curl -s -o plain.json -w '%{http_code}' " + plain + "/readyz >code");
+  // An upload, so the server must drain what it does not read to be heard.
+  testing::WriteFile(dir_ / "big.bin", std::string(200 * 1024, 'x'));
+  Shell(dir_.path(), "curl -s --max-time 20 -o plain.json -w '%{http_code}' -F file=@big.bin " +
+                         plain + "/predict >code");
   EXPECT_EQ(ReadFile(dir_ / "code"), "400");
   EXPECT_NE(ReadFile(dir_ / "plain.json").find("this port speaks HTTPS"), std::string::npos);
 
