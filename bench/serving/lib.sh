@@ -1,8 +1,33 @@
 # shellcheck shell=bash
-# Shell functions the serving benchmarks share (run.sh, metrics_ab.sh);
+# Shell functions the serving benchmarks share (run.sh, metrics_ab.sh, soak.sh);
 # sourced, not run. They expect `python` (Debian's /usr/bin/python3) and
 # `conveyor` (the binary) to be set, and `set -euo pipefail`.
 # shellcheck disable=SC2154 # python and conveyor come from the sourcing script
+
+# need_tools SCRIPT TOOL...: exits, naming SCRIPT, when a TOOL is not on PATH.
+need_tools() {
+  local script=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || {
+      echo "$script: $tool is missing (bench/serving/run.sh installs it)" >&2
+      exit 1
+    }
+  done
+}
+
+# build_serving BUILD BUILD_TYPE [TARGET...]: configures BUILD (Ninja, ccache)
+# and builds conveyor, the digits stage programs the benchmarks train with,
+# and any further TARGETs.
+build_serving() {
+  local build=$1 build_type=$2 root
+  shift 2
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+  ninja -C "$build" -j "$(nproc)" conveyor digits-load digits-preprocess digits-train \
+    digits-evaluate "$@"
+}
 
 # stop_pids PIDS...: SIGTERM to each, up to 15 s for each to exit, then
 # SIGKILL.

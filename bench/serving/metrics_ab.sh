@@ -42,24 +42,16 @@ seconds=${duration%s}
   echo "metrics_ab: ROUNDS must be 1..50" >&2
   exit 1
 }
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || {
-    echo "metrics_ab: $tool is missing (bench/serving/run.sh installs it)" >&2
-    exit 1
-  }
-done
 
 # shellcheck source=bench/serving/lib.sh
 source "$root/bench/serving/lib.sh"
+need_tools metrics_ab wrk curl
 
 step() { printf '\n== [%ds] %s\n' "$SECONDS" "$*"; }
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   step "Build ($build_type) in $build"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-  ninja -C "$build" -j "$(nproc)" conveyor digits-load digits-preprocess digits-train \
-    digits-evaluate
+  build_serving "$build" "$build_type"
 fi
 conveyor=$build/src/cli/conveyor
 [[ -x $conveyor ]] || {

@@ -90,10 +90,7 @@ fi
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   step "(b) Build ($build_type) in $build"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-  ninja -C "$build" -j "$(nproc)" conveyor digits-load digits-preprocess digits-train \
-    digits-evaluate predict_bench
+  build_serving "$build" "$build_type" predict_bench
 fi
 conveyor=$build/src/cli/conveyor
 predict_bench=$build/bench/predict_bench

@@ -54,15 +54,10 @@ done
   echo "soak: need 1 <= CHUNK <= DURATION <= 86400" >&2
   exit 1
 }
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || {
-    echo "soak: $tool is missing (bench/serving/run.sh installs it)" >&2
-    exit 1
-  }
-done
 
 # shellcheck source=bench/serving/lib.sh
 source "$root/bench/serving/lib.sh"
+need_tools soak wrk curl
 
 step() { printf '\n== [%ds] %s\n' "$SECONDS" "$*"; }
 die() {
@@ -72,10 +67,7 @@ die() {
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   step "(a) Build ($build_type) in $build"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-  ninja -C "$build" -j "$(nproc)" conveyor digits-load digits-preprocess digits-train \
-    digits-evaluate
+  build_serving "$build" "$build_type"
 fi
 conveyor=$build/src/cli/conveyor
 [[ -x $conveyor ]] || die "$conveyor is missing; build first"
