@@ -23,6 +23,7 @@
 #include "cli/pipeline_commands.h"
 #include "cli/registry_transfer.h"
 #include "pipeline/checkout.h"
+#include "pipeline/checkout_ahead.h"
 #include "pipeline/gc.h"
 #include "remote/dvc_config.h"
 #include "remote/transfer.h"
@@ -207,11 +208,24 @@ class TransferCommand : public Command {
     ObjectStore store(loaded->project.cache_dir());
     ProgressLine progress(console, push ? "Pushing" : "Fetching");
     TransferOptions options{jobs_, [&](const TransferProgress& p) { progress.Update(p); }};
+    // pull copies each object into the workspace as it arrives, where
+    // nothing is yet (pipeline/checkout_ahead.h).
+    std::unique_ptr<ProjectCache> cache;
+    std::optional<CheckoutAhead> ahead;
+    if (direction_ == Direction::kPull) {
+      ASSIGN_OR_RETURN(cache, ProjectCache::Open(loaded->project));
+      ahead.emplace(*cache, loaded->workspace, targets_);
+      options.listings_ready = [&] { ahead->Plan(); };
+      options.stored = [&](const std::string& md5) { ahead->Stored(md5); };
+    }
     Result<TransferReport> report =
         push ? Push(store, *remote, objects, options) : Fetch(store, *remote, objects, options);
     progress.Finish();
-    if (!report.ok())
+    if (!report.ok()) {
+      if (ahead.has_value())
+        ahead->Undo();
       return report.status();
+    }
     if (!report->missing.empty()) {
       console.Warn(fmt::format("{} objects are neither in the cache nor on {}: {}{}",
                                report->missing.size(), remote->Describe(), report->missing[0],
@@ -244,9 +258,8 @@ class TransferCommand : public Command {
     if (direction_ != Direction::kPull)
       return OkStatus();
 
-    ASSIGN_OR_RETURN(std::unique_ptr<ProjectCache> cache, ProjectCache::Open(loaded->project));
     ASSIGN_OR_RETURN(std::unique_ptr<ProjectHasher> hasher, cache->NewHasher());
-    CheckoutOptions checkout{targets_, force_};
+    CheckoutOptions checkout{targets_, force_, ahead->Finish()};
     ASSIGN_OR_RETURN(CheckoutReport done,
                      CheckoutWorkspace(*cache, loaded->workspace, hasher->get(), checkout));
     for (const std::string& path : done.added)

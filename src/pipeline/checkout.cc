@@ -14,13 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Recorded {
-  std::string path;   // project-relative
-  std::string owner;  // stage address or .dvc file
-  HashInfo hash;
-};
-
-bool Wanted(const std::vector<std::string>& targets, const Recorded& entry,
+bool Wanted(const std::vector<std::string>& targets, const RecordedOutput& entry,
             const std::string& stage_name) {
   if (targets.empty())
     return true;
@@ -29,10 +23,12 @@ bool Wanted(const std::vector<std::string>& targets, const Recorded& entry,
   });
 }
 
-// Every cached output recorded in a lock file or .dvc file.
-Result<std::vector<Recorded>> CollectRecorded(const Project& project, const Workspace& workspace,
-                                              const std::vector<std::string>& targets) {
-  std::vector<Recorded> recorded;
+}  // namespace
+
+Result<std::vector<RecordedOutput>> RecordedOutputs(const Project& project,
+                                                    const Workspace& workspace,
+                                                    const std::vector<std::string>& targets) {
+  std::vector<RecordedOutput> recorded;
   std::map<std::string, LockFile> locks;
   for (const StageNode& node : workspace.dag().nodes()) {
     std::string lock_path = Workspace::LockPathFor(node.dvcfile);
@@ -50,7 +46,7 @@ Result<std::vector<Recorded>> CollectRecorded(const Project& project, const Work
       for (const LockEntry& entry : locked->outs) {
         if (entry.path != node.stage.outs[i].path || entry.hash.md5.empty())
           continue;
-        Recorded item{node.out_paths[i], node.Address(), entry.hash};
+        RecordedOutput item{node.out_paths[i], node.Address(), entry.hash};
         if (Wanted(targets, item, node.stage.name))
           recorded.push_back(std::move(item));
       }
@@ -61,13 +57,15 @@ Result<std::vector<Recorded>> CollectRecorded(const Project& project, const Work
       if (!out.cache || out.hash.md5.empty())
         continue;
       ASSIGN_OR_RETURN(std::string path, JoinProjectPath(ParentDir(tracked.dvcfile), out.path));
-      Recorded item{path, tracked.dvcfile, out.hash};
+      RecordedOutput item{path, tracked.dvcfile, out.hash};
       if (Wanted(targets, item, ""))
         recorded.push_back(std::move(item));
     }
   }
   return recorded;
 }
+
+namespace {
 
 // Whether replacing the directory at `absolute` (hashed as `current`, not
 // in the cache as a whole) loses nothing: each of its files is in the cache
@@ -94,16 +92,20 @@ Result<bool> EveryFileCached(const ObjectStore& store, Hasher& hasher, const fs:
 Result<CheckoutReport> CheckoutWorkspace(ProjectCache& cache, const Workspace& workspace,
                                          Hasher& hasher, const CheckoutOptions& options) {
   const Project& project = cache.project();
-  ASSIGN_OR_RETURN(std::vector<Recorded> recorded,
-                   CollectRecorded(project, workspace, options.targets));
+  ASSIGN_OR_RETURN(std::vector<RecordedOutput> recorded,
+                   RecordedOutputs(project, workspace, options.targets));
   CheckoutReport report;
   struct Pending {
-    const Recorded* entry;
+    const RecordedOutput* entry;
     bool existed;
   };
   std::vector<Pending> pending;
   // First decide everything, so a refusal leaves the workspace untouched.
-  for (const Recorded& entry : recorded) {
+  for (const RecordedOutput& entry : recorded) {
+    if (options.placed.contains(entry.path)) {
+      report.added.push_back(entry.path);
+      continue;
+    }
     fs::path absolute = project.root() / entry.path;
     std::error_code ec;
     bool exists = fs::exists(absolute, ec);

@@ -2,6 +2,7 @@
 // cache, as `dvc checkout` does.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,25 @@ struct CheckoutOptions {
   std::vector<std::string> targets;
   // Overwrite workspace changes that are not saved in the cache.
   bool force = false;
+  // Outputs (project-relative) this command has already materialised from
+  // the cache (CheckoutAhead, pipeline/checkout_ahead.h): not hashed or
+  // touched again, reported as added.
+  std::set<std::string> placed;
 };
+
+// A cached output recorded in a lock file or a .dvc file.
+struct RecordedOutput {
+  std::string path;   // project-relative
+  std::string owner;  // stage address or .dvc file
+  HashInfo hash;
+};
+
+// Every cached output recorded in the lock files and .dvc files that one of
+// `targets` (stage names or addresses, .dvc files, paths) selects; all of
+// them when `targets` is empty.
+Result<std::vector<RecordedOutput>> RecordedOutputs(const Project& project,
+                                                    const Workspace& workspace,
+                                                    const std::vector<std::string>& targets);
 
 struct CheckoutReport {
   std::vector<std::string> added;     // restored where nothing was

@@ -421,7 +421,10 @@ Result<TransferReport> Fetch(const ObjectStore& store, RemoteStorage& remote,
                                            : FileSize(store.ObjectPath(list[i]));
         },
         [&](size_t i, const ByteProgress& bytes) {
-          return FetchObject(store, remote, list[i], bytes);
+          Status fetched = FetchObject(store, remote, list[i], bytes);
+          if (fetched.ok() && options.stored && !IsDir(list[i]))
+            options.stored(list[i]);
+          return fetched;
         },
         report, &report.missing, [&](size_t i) { return list[i]; });
   };
@@ -440,6 +443,8 @@ Result<TransferReport> Fetch(const ObjectStore& store, RemoteStorage& remote,
     for (const TreeEntry& entry : tree->entries)
       files.insert(entry.md5);
   }
+  if (options.listings_ready)
+    options.listings_ready();
   ASSIGN_OR_RETURN(std::vector<std::string> file_list, lacking(files));
   run(file_list);
   RETURN_IF_ERROR(batch.Finish(report));

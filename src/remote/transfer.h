@@ -59,6 +59,15 @@ struct TransferOptions {
   // of an object in flight (often: keep it cheap, rate-limit any drawing),
   // serialised; may be empty.
   std::function<void(const TransferProgress&)> progress;
+  // Fetch only: called once on the calling thread when the directory
+  // listings are in the cache, before the first file object is downloaded;
+  // may be empty.
+  std::function<void()> listings_ready;
+  // Fetch only: called on a worker thread, possibly on several at once,
+  // right after file object `md5` has been checked and moved into the cache
+  // (pull checks it out from there while other downloads go on); may be
+  // empty.
+  std::function<void(const std::string& md5)> stored;
 };
 
 struct TransferReport {
