@@ -13,7 +13,7 @@ packages=(
   libxgboost-dev libopencv-dev libpng-dev libjpeg62-turbo-dev
   libpq-dev postgresql libcairo2-dev fonts-dejavu-core libboost-dev curl
   libcurl4-openssl-dev libssh-dev openssh-server
-  prometheus-cpp-dev prometheus python3-yaml python3-prometheus-client
+  prometheus-cpp-dev prometheus prometheus-alertmanager python3-yaml python3-prometheus-client
   lintian systemd rsync
   chromium
 )
@@ -66,22 +66,24 @@ export DEBIAN_FRONTEND=noninteractive
 # openssh-server is here for its /usr/sbin/sshd, which the SFTP backend's
 # tests start themselves on a loopback port; prometheus for promtool (the
 # /metrics tests) and for tests that start their own Prometheus on a loopback
-# port. Their postinsts would also start a system sshd on port 22 and a
-# system Prometheus on 9090; we want neither. Unless the machine already has
+# port; prometheus-alertmanager likewise for the retraining-hook test. Their
+# postinsts would also start a system sshd on port 22, a system Prometheus on
+# 9090 and an Alertmanager on 9093; we want none of them. Unless the machine already has
 # a policy (Docker images ship one that forbids every start), a temporary
 # /usr/sbin/policy-rc.d forbids (exit 101) actions on those two services
 # only, which invoke-rc.d and deb-systemd-invoke honour, for the length of
 # this install. The install still succeeds; other services (postgresql)
-# start as before, and both are left enabled for the next boot, as any
+# start as before, and all three are left enabled for the next boot, as any
 # install of those packages leaves them.
 policy=/usr/sbin/policy-rc.d
-if [[ (" ${missing[*]} " == *" openssh-server "* || " ${missing[*]} " == *" prometheus "*) &&
-  ! -e "$policy" ]]; then
+if [[ (" ${missing[*]} " == *" openssh-server "* || " ${missing[*]} " == *" prometheus "* ||
+  " ${missing[*]} " == *" prometheus-alertmanager "*) && ! -e "$policy" ]]; then
   $sudo tee "$policy" >/dev/null <<'POLICY'
 #!/bin/sh
-# From install-deps.sh: start no sshd and no Prometheus during the install.
+# From install-deps.sh: start no sshd, Prometheus or Alertmanager during the install.
 for arg; do case "$arg" in
-  ssh | ssh.service | sshd | sshd.service | prometheus | prometheus.service) exit 101 ;;
+  ssh | ssh.service | sshd | sshd.service | prometheus | prometheus.service | \
+    prometheus-alertmanager | prometheus-alertmanager.service) exit 101 ;;
 esac; done
 exit 0
 POLICY

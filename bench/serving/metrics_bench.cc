@@ -55,7 +55,7 @@ double Measure(const ServedModel& model, const FeatureRows& row, int threads, do
       while (!stop.load(std::memory_order_relaxed)) {
         for (int i = 0; i < 256; ++i) {
           record.duration = std::chrono::microseconds(100 + (i & 63));
-          metrics.OnPredictions(model, row, {&prediction, 1}, std::chrono::microseconds(45));
+          metrics.OnPredictions(model, row, {&prediction, 1}, std::chrono::microseconds(45), "r1");
           metrics.OnRequest(record);
         }
         n += 256;

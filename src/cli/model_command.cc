@@ -8,6 +8,7 @@
 #include "pipeline/lock_file.h"
 #include "pipeline/workspace.h"
 #include "registry/model_ref.h"
+#include "registry/promotion_gate.h"
 #include "registry/registry_json.h"
 #include "report/text_table.h"
 
@@ -84,6 +85,13 @@ class ModelCommand : public Command {
     promote_->add_option("ref", ref_, "NAME@VERSION, NAME@TAG, NAME@ALIAS ...")->required();
     promote_->add_option("alias", alias_, "Alias to set, e.g. production or staging")->required();
     promote_->add_option("--reason", reason_, "Why, kept in the alias history");
+    promote_->add_option("--if-better", if_better_,
+                         "Move the alias only if this version beats the one holding it on "
+                         "METRIC by at least MIN_DELTA (METRIC[:MIN_DELTA], METRIC may be "
+                         "FILE:KEY); the decision is recorded either way");
+    promote_->add_flag("--lower-is-better", lower_is_better_,
+                       "With --if-better: smaller values win (loss, error rates)");
+    promote_->add_flag("--json", json_, "Print the outcome as JSON");
 
     demote_ = app.add_subcommand("demote", "Remove an alias from a model");
     demote_->add_option("name", name_, "Model name")->required();
@@ -98,6 +106,8 @@ class ModelCommand : public Command {
         "  conveyor model list                          models, latest versions, aliases\n"
         "  conveyor model show digits@production\n"
         "  conveyor model promote digits@3 production --reason 'beats v2 on accuracy'\n"
+        "  conveyor model promote digits@a1b2c3d production --if-better accuracy:0.005\n"
+        "  conveyor model promote digits@latest production --if-better loss --lower-is-better\n"
         "  conveyor model demote digits staging\n"
         "\n"
         "Models declared in conveyor.yaml get a new version after each run that changes them.");
@@ -112,10 +122,18 @@ class ModelCommand : public Command {
       return Show(store, console);
     if (register_->parsed())
       return Register(*registry, global, console);
+    if (promote_->parsed() && !if_better_.empty())
+      return PromoteGated(store, console);
     if (promote_->parsed()) {
+      if (lower_is_better_)
+        return Error(Code::kUsage, "--lower-is-better only applies with --if-better METRIC");
       ASSIGN_OR_RETURN(ModelVersion version, ResolveModelRef(store, ref_));
       ASSIGN_OR_RETURN(AliasEvent event, store.SetAlias(version.model, alias_, version.version,
                                                         CurrentActor(), reason_));
+      if (json_) {
+        console.Out(AliasEventToJson(event).dump(2));
+        return OkStatus();
+      }
       console.Out(event.previous_version > 0
                       ? fmt::format("{}@{}: v{} -> v{}", event.model, event.alias,
                                     event.previous_version, event.version)
@@ -129,6 +147,52 @@ class ModelCommand : public Command {
   }
 
  private:
+  // promote --if-better: the gate decides (registry/promotion_gate.h).
+  // Either decision exits 0; --json tells scripts which it was.
+  Status PromoteGated(RegistryStore& store, Console& console) {
+    ASSIGN_OR_RETURN(GateSpec spec, ParseGateSpec(if_better_, lower_is_better_));
+    ASSIGN_OR_RETURN(PromotionOutcome outcome,
+                     PromoteIfBetter(store, ref_, alias_, spec, CurrentActor(), reason_));
+    const Contender& challenger = outcome.challenger;
+    const Contender& champion = outcome.champion;
+    bool promoted = outcome.decision.promote;
+    if (json_) {
+      auto side = [](const Contender& c) -> Json {
+        if (c.version == 0)
+          return nullptr;
+        Json item;
+        item["version"] = c.version;
+        item["experiment"] = c.experiment.empty() ? Json(nullptr) : Json(c.experiment);
+        item["value"] = c.value.has_value() ? Json(*c.value) : Json(nullptr);
+        return item;
+      };
+      Json json;
+      json["model"] = outcome.model;
+      json["alias"] = outcome.alias;
+      json["decision"] = promoted ? "promoted" : "kept";
+      json["version"] = promoted ? challenger.version : champion.version;
+      json["metric"] = spec.file.empty() ? spec.key : spec.file + ":" + spec.key;
+      json["min_delta"] = spec.min_delta;
+      json["lower_is_better"] = spec.lower_is_better;
+      json["challenger"] = side(challenger);
+      json["champion"] = side(champion);
+      json["reason"] = outcome.decision.reason;
+      console.Out(json.dump(2));
+      return OkStatus();
+    }
+    if (promoted) {
+      console.Out(champion.version > 0
+                      ? fmt::format("{}@{}: v{} -> v{} ({})", outcome.model, outcome.alias,
+                                    champion.version, challenger.version, outcome.decision.reason)
+                      : fmt::format("{}@{}: v{} ({})", outcome.model, outcome.alias,
+                                    challenger.version, outcome.decision.reason));
+    } else {
+      console.Out(fmt::format("{}@{}: kept v{}, not v{} ({})", outcome.model, outcome.alias,
+                              champion.version, challenger.version, outcome.decision.reason));
+    }
+    return OkStatus();
+  }
+
   Status ListModels(RegistryStore& store, Console& console) {
     ASSIGN_OR_RETURN(std::vector<std::string> models, store.ListModels());
     Json json = Json::array();
@@ -251,6 +315,8 @@ class ModelCommand : public Command {
   std::string description_;
   std::string alias_;
   std::string reason_;
+  std::string if_better_;
+  bool lower_is_better_ = false;
 };
 
 }  // namespace

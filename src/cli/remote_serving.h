@@ -102,8 +102,14 @@ class RemoteModelLoader : public serving::ModelLoader {
 
   Result<std::unique_ptr<serving::ServedModel>> Load(std::string_view ref) override;
 
+  // The version `model@alias` names on the remote, after bringing the mirror
+  // up to date: what `serve --remote -m NAME@ALIAS` follows. The sync's error
+  // when the remote cannot be read (the follower keeps the model it has);
+  // kNotFound when the alias is unset. Serialised with Load.
+  Result<int> AliasVersion(const std::string& model, const std::string& alias);
+
  private:
-  std::mutex mu_;  // serialises Load (the mirror's store has one user)
+  std::mutex mu_;  // serialises Load and AliasVersion (the mirror's store has one user)
   RemoteMirror& mirror_;
   serving::RegistryModelLoader inner_;
   Warn warn_;

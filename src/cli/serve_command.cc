@@ -6,7 +6,10 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "cache/object_store.h"
@@ -18,10 +21,16 @@
 #include "common/subprocess.h"
 #include "experiments/registry_location.h"
 #include "ml/backend_threads.h"
+#include "registry/alias_listener.h"
+#include "registry/model_ref.h"
 #include "serving/access_control.h"
 #include "serving/access_log.h"
+#include "serving/alert_hook_service.h"
+#include "serving/alias_follower.h"
 #include "serving/api_docs.h"
 #include "serving/audit_log.h"
+#include "serving/feedback_service.h"
+#include "serving/feedback_tracker.h"
 #include "serving/http_server.h"
 #include "serving/kserve_v2.h"
 #include "serving/metrics.h"
@@ -29,6 +38,7 @@
 #include "serving/model_manager.h"
 #include "serving/model_service.h"
 #include "serving/openapi.h"
+#include "serving/retrain_trigger.h"
 #include "serving/serve_routes.h"
 #include "serving/tls_credentials.h"
 #include "serving/token_store.h"
@@ -110,6 +120,46 @@ class ServeCommand : public Command {
                    "Drift: export PSI only once the window holds N rows (at most --drift-window)")
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1000000}));
+    app.add_option("--feedback-window", feedback_.window,
+                   "Feedback: live accuracy over the last N labelled predictions of the served "
+                   "version (POST /feedback; conveyor_live_accuracy on /metrics)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
+    app.add_option("--feedback-min-outcomes", feedback_min_outcomes_,
+                   "Feedback: export the accuracy gauges once the window holds N outcomes")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
+    app.add_option("--feedback-memory", feedback_.max_remembered,
+                   "Feedback: predictions remembered by request id for joining (the oldest "
+                   "are forgotten first, and any older than a day)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{10000000}));
+    app.add_flag("--no-feedback", no_feedback_,
+                 "Remember no predictions and serve no POST /feedback");
+    app.add_option("--retrain-on", retrain_.alerts_list,
+                   "Alert name (Alertmanager's alertname) whose firing starts --retrain-command "
+                   "through POST /hooks/alertmanager; repeatable")
+        ->type_name("ALERT");
+    app.add_option("--retrain-command", retrain_.command,
+                   "Shell command of a retraining run, e.g. \"conveyor repro && conveyor model "
+                   "promote digits@latest production --if-better accuracy\"; one run at a time, "
+                   "output in DIR/.conveyor/retrain/")
+        ->type_name("CMD");
+    app.add_option("--retrain-dir", retrain_.dir,
+                   "Where retraining runs (default: the directory serve started in)")
+        ->type_name("DIR");
+    app.add_option("--retrain-cooldown", retrain_.cooldown_seconds,
+                   "Seconds after a run starts during which firing alerts start nothing")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 30 * 86400));
+    app.add_option("--follow-interval", follow_seconds_,
+                   "With -m NAME@ALIAS: seconds between checks of the alias in the registry; "
+                   "when it moves, the version it names is loaded, checked, warmed and swapped "
+                   "in")
+        ->capture_default_str()
+        ->check(CLI::Range(0.05, 86400.0));
+    app.add_flag("--no-follow", no_follow_,
+                 "With -m NAME@ALIAS: serve the version the alias names at start and stay on it");
     app.add_flag("--openapi", print_openapi_,
                  "Print the server's OpenAPI document (JSON) to stdout and exit; loads no model");
     app.footer(
@@ -124,13 +174,17 @@ class ServeCommand : public Command {
         "  curl -H \"Authorization: Bearer $TOKEN\" -X POST \\\n"
         "      'localhost:8000/replace_ml_model?tag=a1b2c3d'\n"
         "  conveyor serve --openapi >openapi.json       the API description (OpenAPI 3)\n"
+        "  conveyor serve -m digits@production --tokens t   follows production: swaps by\n"
+        "                                                 itself when the alias moves\n"
         "  conveyor serve --remote s3://models/digits --remote-option \\\n"
         "      endpointurl=http://minio:9000 -m digits@production   no checkout needed\n"
         "\n"
         "Endpoints: POST /predict (multipart 'file', JSON {\"features\": [...]}, or CSV),\n"
         "GET /get_experiment_metas?limit=&offset=&order=newest|oldest,\n"
         "POST /replace_ml_model?tag=TAG (hot swap; the old model serves until the new one\n"
-        "is loaded, checked on its sample input and warm), GET /healthz, GET /readyz, and\n"
+        "is loaded, checked on its sample input and warm), POST /feedback ({\"request_id\",\n"
+        "\"label\"} or an array: the true labels of earlier predictions, for live accuracy\n"
+        "on /metrics; role feedback or admin), GET /healthz, GET /readyz, and\n"
         "the Open Inference Protocol (KServe V2): /v2, /v2/health/{live,ready},\n"
         "/v2/models/NAME[/ready], POST /v2/models/NAME/infer. The API is described at\n"
         "GET /openapi.json (OpenAPI 3) and can be tried in a browser at /docs (Swagger UI,\n"
@@ -157,6 +211,7 @@ class ServeCommand : public Command {
     }
     RETURN_IF_ERROR(LoadAccess(global, console));
     RETURN_IF_ERROR(LoadTls(global));
+    RETURN_IF_ERROR(CheckRetrainFlags(global));
     if (drift_.min_samples > drift_.window) {
       return Error(Code::kUsage, "--drift-min-samples {} is larger than --drift-window {}",
                    drift_.min_samples, drift_.window);
@@ -181,13 +236,98 @@ class ServeCommand : public Command {
     // user, as RegistryStore asks).
     ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> metas_store,
                      OpenProjectRegistry(opened->project, opened->config, registry_));
+    // NAME@ALIAS is followed, through a store of its own (polled on the
+    // main thread).
+    std::unique_ptr<RegistryStore> follow_store;
+    ReadAlias read_alias;
+    ASSIGN_OR_RETURN(std::optional<std::string> alias, FollowedAlias(*opened->store, reference));
+    if (alias.has_value()) {
+      ASSIGN_OR_RETURN(follow_store,
+                       OpenProjectRegistry(opened->project, opened->config, registry_));
+      std::string model = reference.substr(0, reference.find('@'));
+      read_alias = [store = follow_store.get(), model, name = *alias]() -> Result<int> {
+        ASSIGN_OR_RETURN(auto aliases, store->Aliases(model));
+        auto it = aliases.find(name);
+        if (it == aliases.end())
+          return Error(Code::kNotFound, "alias '{}@{}' is not set", model, name);
+        return it->second;
+      };
+    }
+    // With PostgreSQL, NOTIFY says at once that the alias moved
+    // (registry/alias_listener.h); polling stays as the fallback.
+    std::unique_ptr<AliasListener> listener;
+    std::function<bool()> nudge;
+    if (alias.has_value()) {
+      std::optional<std::string> env = ProcessEnvironment()(kRegistryEnv);
+      std::string url =
+          ResolveRegistryUrl(opened->project, opened->config, registry_, env.value_or(""));
+      if (IsPostgresUrl(url)) {
+        Result<std::unique_ptr<AliasListener>> opened_listener = AliasListener::Open(url);
+        if (opened_listener.ok()) {
+          listener = std::move(*opened_listener);
+          nudge = [&listener, model = reference.substr(0, reference.find('@')), name = *alias] {
+            return listener->Moved(model, name);
+          };
+        } else {
+          console.Warn(fmt::format("cannot LISTEN for alias moves ({}); polling only",
+                                   opened_listener.status().message()));
+        }
+      }
+    }
     ConfigureBackend();
     serving::RegistryModelLoader loader(*opened->store, ObjectStore(opened->project.cache_dir()),
                                         opened->project.root() / ".conveyor" / "serving", batch_);
-    return Serve(loader, *metas_store, reference, console);
+    return Serve(loader, *metas_store, reference, console, alias.value_or(""), read_alias, nudge);
   }
 
  private:
+  using ReadAlias = serving::AliasFollower::ReadAlias;
+
+  // The retraining hook's flags, as given.
+  struct RetrainFlags {
+    std::vector<std::string> alerts_list;
+    std::string command;
+    std::string dir;
+    int cooldown_seconds = 3600;
+    std::filesystem::path workdir;  // resolved by CheckRetrainFlags
+  };
+
+  bool RetrainConfigured() const { return !retrain_.command.empty(); }
+
+  // --retrain-on and --retrain-command go together; the directory must exist.
+  Status CheckRetrainFlags(const GlobalOptions& global) {
+    if (retrain_.alerts_list.empty() != retrain_.command.empty()) {
+      return Error(Code::kUsage,
+                   "--retrain-on and --retrain-command go together: which alerts start which "
+                   "command");
+    }
+    if (!RetrainConfigured()) {
+      if (!retrain_.dir.empty())
+        return Error(Code::kUsage, "--retrain-dir goes with --retrain-command");
+      return OkStatus();
+    }
+    retrain_.workdir = retrain_.dir.empty() ? global.cwd : global.cwd / retrain_.dir;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(retrain_.workdir, ec))
+      return Error(Code::kUsage, "--retrain-dir {}: no such directory", retrain_.workdir.string());
+    return OkStatus();
+  }
+
+  // The alias `reference` names when it is NAME@ALIAS and following is on
+  // (no --no-follow); nullopt for NAME, NAME@VERSION, NAME@TAG.
+  Result<std::optional<std::string>> FollowedAlias(RegistryStore& store,
+                                                   const std::string& reference) const {
+    if (no_follow_)
+      return std::optional<std::string>();
+    ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(reference));
+    if (ref.kind != ModelRef::Kind::kName)
+      return std::optional<std::string>();
+    Result<std::map<std::string, int>> aliases = store.Aliases(ref.model);
+    if (!aliases.ok() || !aliases->contains(ref.selector))
+      return std::optional<std::string>();  // a tag, or an unknown model: Replace says
+    return std::optional<std::string>(ref.selector);
+  }
+
   // --backend-threads and batching, before any model loads.
   void ConfigureBackend() {
     ml::SetBackendThreads(backend_threads_);
@@ -228,12 +368,27 @@ class ServeCommand : public Command {
     ConfigureBackend();
     RemoteModelLoader loader(*mirror, batch_,
                              [&console](const std::string& warning) { console.Warn(warning); });
-    return Serve(loader, *metas_store, reference, console);
+    // NAME@ALIAS follows the alias on the remote: each check syncs the
+    // mirror (through the loader, which serialises its use).
+    // (A remote that cannot be read now is reported by the first load,
+    // which then serves from the mirror as it stands.)
+    (void)mirror->Sync();
+    ASSIGN_OR_RETURN(std::optional<std::string> alias, FollowedAlias(mirror->store(), reference));
+    ReadAlias read_alias;
+    if (alias.has_value()) {
+      read_alias = [&loader, model = reference.substr(0, reference.find('@')), name = *alias] {
+        return loader.AliasVersion(model, name);
+      };
+    }
+    return Serve(loader, *metas_store, reference, console, alias.value_or(""), read_alias);
   }
 
   // Loads `reference` and serves until SIGTERM/SIGINT.
+  // `alias` and `read_alias`, when given: follow NAME@alias (alias_follower.h),
+  // checking at once whenever `nudge` says so.
   Status Serve(serving::ModelLoader& loader, RegistryStore& metas_store,
-               const std::string& reference, Console& console) {
+               const std::string& reference, Console& console, const std::string& alias = "",
+               const ReadAlias& read_alias = {}, const std::function<bool()>& nudge = {}) {
     const std::string model_name = reference.substr(0, reference.find('@'));
     // Declared before everything that reports to it, so destroyed after.
     std::unique_ptr<serving::ServingMetrics> metrics;
@@ -247,13 +402,45 @@ class ServeCommand : public Command {
         static_cast<double>((loaded.load_time + loaded.check_time + loaded.warm_time).count()) /
             1e6));
 
-    serving::ModelService service(manager, metas_store, model_name, {}, metrics.get());
+    // Predictions are told to the metrics and to the feedback tracker.
+    std::unique_ptr<serving::FeedbackTracker> tracker;
+    std::unique_ptr<serving::FeedbackService> feedback;
+    std::vector<serving::PredictionObserver*> told;
+    if (metrics != nullptr)
+      told.push_back(metrics.get());
+    if (!no_feedback_) {
+      tracker = std::make_unique<serving::FeedbackTracker>(feedback_);
+      feedback = std::make_unique<serving::FeedbackService>(manager, *tracker);
+      told.push_back(tracker.get());
+      if (metrics != nullptr)
+        metrics->SetFeedbackSource(tracker.get(), feedback_min_outcomes_);
+    }
+    // Firing alerts start retraining runs (POST /hooks/alertmanager).
+    ShellRunner retrain_runner;
+    std::unique_ptr<serving::RetrainTrigger> retrain;
+    std::unique_ptr<serving::AlertHookService> alert_hook;
+    if (RetrainConfigured()) {
+      retrain = std::make_unique<serving::RetrainTrigger>(
+          serving::RetrainOptions{
+              .alerts = {retrain_.alerts_list.begin(), retrain_.alerts_list.end()},
+              .cooldown = std::chrono::seconds(retrain_.cooldown_seconds),
+              .command = retrain_.command,
+              .workdir = retrain_.workdir,
+              .log_dir = retrain_.workdir / ".conveyor" / "retrain"},
+          retrain_runner, [&console](std::string_view line) { console.Note(std::string(line)); });
+      alert_hook = std::make_unique<serving::AlertHookService>(*retrain);
+    }
+    serving::PredictionObservers prediction_observers(told);
+    serving::PredictionObserver* predictions = told.empty() ? nullptr : &prediction_observers;
+    serving::ModelService service(manager, metas_store, model_name, {}, predictions);
     serving::Router router;
-    serving::KserveV2 v2(manager, CONVEYOR_VERSION, {}, metrics.get());
+    serving::KserveV2 v2(manager, CONVEYOR_VERSION, {}, predictions);
     RETURN_IF_ERROR(serving::AddServeRoutes(router, {.service = service,
                                                      .v2 = v2,
                                                      .openapi_json = OpenApiDocument(model_name),
-                                                     .metrics = metrics.get()}));
+                                                     .metrics = metrics.get(),
+                                                     .feedback = feedback.get(),
+                                                     .alert_hook = alert_hook.get()}));
     serving::AuditLog audit_log(std::cerr);
     RETURN_IF_ERROR(serving::AuditReplaceRoute(router, manager, audit_log));
     const serving::AccessPolicy policy =
@@ -280,10 +467,11 @@ class ServeCommand : public Command {
     RETURN_IF_ERROR(server.Start(options_));
     console.Note(
         fmt::format("Serving {} on {}://{}:{} (POST /predict, GET "
-                    "/get_experiment_metas, POST /replace_ml_model, /healthz, /readyz; "
+                    "/get_experiment_metas, POST /replace_ml_model, {}/healthz, /readyz; "
                     "API docs at /docs, /openapi.json{})",
                     loaded.new_model.ToString(), tls_ ? "https" : "http", options_.address,
-                    server.port(), metrics != nullptr ? "; metrics at /metrics" : ""));
+                    server.port(), feedback != nullptr ? "POST /feedback, " : "",
+                    metrics != nullptr ? "; metrics at /metrics" : ""));
     if (tls_) {
       console.Note(fmt::format("TLS: {}", tls_->Describe()));
     } else if (!no_auth_ && !IsLoopback(options_.address)) {
@@ -300,9 +488,24 @@ class ServeCommand : public Command {
       console.Note(fmt::format("Access control: {} token{} ({})", tokens_.size(),
                                tokens_.size() == 1 ? "" : "s", TokenSummary()));
     }
+    std::optional<serving::AliasFollower> follower;
+    if (read_alias) {
+      follower.emplace(manager, model_name, alias, read_alias,
+                       serving::AliasFollowerOptions{.interval = std::chrono::milliseconds(
+                                                         std::llround(follow_seconds_ * 1000))},
+                       [&console](std::string_view line) { console.Note(std::string(line)); });
+      if (nudge)
+        follower->SetNudge(nudge);
+      console.Note(fmt::format(
+          "Following {}: checking the registry every {} s{} (--no-follow to stay on v{})",
+          follower->Describe(), follow_seconds_,
+          nudge ? " and at once on PostgreSQL's notification" : "", loaded.new_model.version));
+    }
     uint64_t reloads = ReloadRequests();
     while (InterruptSignal() == 0) {
       std::this_thread::sleep_for(50ms);
+      if (follower.has_value())
+        follower->Poll(serving::AliasFollower::Clock::now());
       if (uint64_t now = ReloadRequests(); now != reloads) {
         reloads = now;
         ReloadTls(console);
@@ -389,7 +592,9 @@ class ServeCommand : public Command {
     return serving::BuildOpenApiSpec({.server_version = CONVEYOR_VERSION,
                                       .model_name = model_name,
                                       .metrics = !no_metrics_,
-                                      .metrics_auth = metrics_auth_})
+                                      .metrics_auth = metrics_auth_,
+                                      .feedback = !no_feedback_,
+                                      .alert_hook = RetrainConfigured()})
         .dump(2);
   }
 
@@ -410,6 +615,12 @@ class ServeCommand : public Command {
 
   bool print_openapi_ = false;
   bool no_auth_ = false;
+  RetrainFlags retrain_;
+  serving::FeedbackOptions feedback_;
+  size_t feedback_min_outcomes_ = 50;
+  bool no_feedback_ = false;
+  double follow_seconds_ = 2.0;
+  bool no_follow_ = false;
   bool metrics_auth_ = false;
   std::string tokens_file_;
   serving::TokenStore tokens_;

@@ -117,6 +117,17 @@ std::string CommandResult::Describe() const {
   return fmt::format("exited with code {}", exit_code);
 }
 
+std::string ShellQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'')
+      quoted += "'\\''";
+    else
+      quoted += c;
+  }
+  return quoted + "'";
+}
+
 Result<CommandResult> ShellRunner::Run(const CommandSpec& spec) {
   int pipe_fds[2] = {-1, -1};
   bool capture = !spec.output_prefix.empty();

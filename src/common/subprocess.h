@@ -13,6 +13,9 @@
 
 namespace conveyor {
 
+// Single-quotes `text` for /bin/sh: 'it'\''s'.
+std::string ShellQuote(const std::string& text);
+
 struct CommandSpec {
   std::string command;        // passed to /bin/sh -c
   std::filesystem::path cwd;  // working directory

@@ -225,6 +225,19 @@ PgConnection::PgConnection(pg_conn* conn, std::string password)
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
+Result<std::vector<std::string>> PgConnection::Notifications() {
+  if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) {
+    return Error(Code::kUnavailable, "lost the connection to PostgreSQL at {}: {}", target_.Url(),
+                 Scrub(OneLine(PQerrorMessage(conn_)), {password_}));
+  }
+  std::vector<std::string> payloads;
+  while (PGnotify* notify = PQnotifies(conn_)) {
+    payloads.emplace_back(notify->extra != nullptr ? notify->extra : "");
+    PQfreemem(notify);
+  }
+  return payloads;
+}
+
 bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 Status PgConnection::EnsureConnected() {

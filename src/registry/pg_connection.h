@@ -79,6 +79,11 @@ class PgConnection {
   // Messages name the server and the SQLSTATE, never the password.
   Result<PgResult> Exec(std::string_view sql, const std::vector<PgParam>& params = {});
 
+  // The payloads of the notifications (NOTIFY, after a LISTEN run through
+  // Exec) that have arrived, without waiting; empty when none. kUnavailable
+  // when the connection is lost (EnsureConnected, then LISTEN again).
+  Result<std::vector<std::string>> Notifications();
+
   // False once the server has dropped the connection.
   bool healthy() const;
   // Re-establishes a connection the server dropped; OK when it is healthy.

@@ -7,7 +7,7 @@
 //     under its row lock, held to commit, so concurrent writers number in turn;
 //   - experiment tags: AddExperiment holds a transaction advisory lock while
 //     it picks a free tag and inserts it (UNIQUE backs it up);
-//   - aliases: SetAlias and RemoveAlias lock the model's row FOR UPDATE, so
+//   - aliases: MoveAlias and RemoveAlias lock the model's row FOR UPDATE, so
 //     `previous_version` in the history is exact.
 // A serialisation failure or deadlock reruns the whole transaction, up to
 // kMaxAttempts times. Multi-statement reads run in one REPEATABLE READ
@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "common/nearest.h"
+#include "registry/alias_listener.h"
 #include "registry/pg_connection.h"
 #include "registry/postgres_rows.h"
 #include "registry/postgres_schema.h"
@@ -51,12 +52,13 @@ class PostgresStore final : public RegistryStore {
   Result<std::vector<std::string>> ListModels() override;
   Result<std::vector<ModelVersion>> ListModelVersions(std::string_view model) override;
   Result<ModelVersion> GetModelVersion(std::string_view model, int version) override;
-  Result<AliasEvent> SetAlias(std::string_view model, std::string_view alias, int version,
-                              std::string_view actor, std::string_view reason) override;
   Result<AliasEvent> RemoveAlias(std::string_view model, std::string_view alias,
                                  std::string_view actor, std::string_view reason) override;
   Result<std::map<std::string, int>> Aliases(std::string_view model) override;
   Result<std::vector<AliasEvent>> AliasHistory(std::string_view model) override;
+  Result<AliasEvent> MoveAlias(std::string_view model, std::string_view alias, int version,
+                               std::optional<int> expected, std::string_view actor,
+                               std::string_view reason) override;
 
  private:
   // Runs `body` in one read-write transaction, rerunning it when PostgreSQL
@@ -80,7 +82,10 @@ class PostgresStore final : public RegistryStore {
   Result<std::vector<std::string>> ReadModels();
   Result<int> LatestVersion(std::string_view model);  // 0 for an unknown model
   Result<std::map<std::string, int>> ReadAliases(std::string_view model);
+  // Also tells listeners (NotifyAliasMoved).
   Status RecordAliasEvent(const AliasEvent& event);
+  // pg_notify on kAliasChannel (alias_listener.h), inside the transaction.
+  Status NotifyAliasMoved(const AliasEvent& event);
   Status NoSuchModel(std::string_view model);
   Status CheckModelExists(std::string_view model);
 
@@ -402,7 +407,15 @@ Result<std::map<std::string, int>> PostgresStore::ReadAliases(std::string_view m
   return aliases;
 }
 
+Status PostgresStore::NotifyAliasMoved(const AliasEvent& event) {
+  // Delivered to listeners when the transaction commits, and only then.
+  return Exec("SELECT pg_notify($1, $2)",
+              {std::string(kAliasChannel), AliasNotification(event.model, event.alias)})
+      .status();
+}
+
 Status PostgresStore::RecordAliasEvent(const AliasEvent& event) {
+  RETURN_IF_ERROR(NotifyAliasMoved(event));
   return Exec(
              "INSERT INTO alias_events (model, alias, version, previous_version, actor, reason, "
              "at_ms) VALUES ($1, $2, $3::integer, $4::integer, $5, $6, $7::bigint)",
@@ -412,13 +425,14 @@ Status PostgresStore::RecordAliasEvent(const AliasEvent& event) {
       .status();
 }
 
-Result<AliasEvent> PostgresStore::SetAlias(std::string_view model, std::string_view alias,
-                                           int version, std::string_view actor,
-                                           std::string_view reason) {
+Result<AliasEvent> PostgresStore::MoveAlias(std::string_view model, std::string_view alias,
+                                            int version, std::optional<int> expected,
+                                            std::string_view actor, std::string_view reason) {
   RETURN_IF_ERROR(ValidateRegistryName("model name", model));
   RETURN_IF_ERROR(ValidateRegistryName("alias", alias));
   AliasEvent event;
-  RETURN_IF_ERROR(Write([&]() -> Status {
+  Status refused;
+  Status written = Write([&]() -> Status {
     // Alias moves of one model take turns on its row.
     RETURN_IF_ERROR(
         Exec("SELECT 1 FROM models WHERE name = $1 FOR UPDATE", {std::string(model)}).status());
@@ -431,6 +445,12 @@ Result<AliasEvent> PostgresStore::SetAlias(std::string_view model, std::string_v
     }
     ASSIGN_OR_RETURN(auto aliases, ReadAliases(model));
     auto previous = aliases.find(std::string(alias));
+    // kConflict would make Write retry: roll back with another code and
+    // return the refusal below.
+    refused = CheckAliasUnmoved(where_, model, alias,
+                                previous == aliases.end() ? 0 : previous->second, expected);
+    if (!refused.ok())
+      return Error(Code::kCancelled, "alias moved meanwhile");
     event = AliasEvent{.model = std::string(model),
                        .alias = std::string(alias),
                        .version = version,
@@ -444,7 +464,10 @@ Result<AliasEvent> PostgresStore::SetAlias(std::string_view model, std::string_v
                          {event.model, event.alias, PgInt(int64_t{version})})
                         .status());
     return RecordAliasEvent(event);
-  }));
+  });
+  if (!refused.ok())
+    return refused;
+  RETURN_IF_ERROR(written);
   return event;
 }
 

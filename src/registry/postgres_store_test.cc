@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "registry/alias_listener.h"
 #include "registry/pg_connection.h"
 #include "registry/postgres_schema.h"
 #include "registry/store_conformance.h"
@@ -268,6 +269,56 @@ TEST(PostgresStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
   Result<int64_t> count = store->CountExperiments();
   ASSERT_TRUE(count.ok()) << count.status().ToString();
   EXPECT_EQ(*count, 1);
+}
+
+}  // namespace
+}  // namespace conveyor
+
+namespace conveyor {
+namespace {
+
+// Polls `listener` for up to 2 s.
+bool Heard(AliasListener& listener, std::string_view model, std::string_view alias) {
+  for (int i = 0; i < 100; ++i) {
+    if (listener.Moved(model, alias))
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(AliasListenerTest, HearsCommittedMovesOfItsAliasOnly) {
+  const std::string url = testing::SharedPostgresServer().CreateDatabase();
+  std::unique_ptr<RegistryStore> store = Open(url);
+  ASSERT_NE(store, nullptr);
+  NewModelVersion version{.model = "clf",
+                          .path = "model",
+                          .md5 = "0123456789abcdef0123456789abcdef",
+                          .spec_path = "model/model.yaml"};
+  ASSERT_TRUE(store->RegisterModelVersion(version).ok());
+  ASSERT_TRUE(store->RegisterModelVersion(version).ok());
+  Result<std::unique_ptr<AliasListener>> opened = AliasListener::Open(url);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  AliasListener& listener = **opened;
+  EXPECT_FALSE(listener.Moved("clf", "production"));
+
+  ASSERT_TRUE(store->SetAlias("clf", "production", 1, "ci", "").ok());
+  EXPECT_TRUE(Heard(listener, "clf", "production"));
+  EXPECT_FALSE(listener.Moved("clf", "production")) << "heard once";
+
+  // Another alias, and a conditional move that is refused (rolled back):
+  // nothing to hear about production.
+  ASSERT_TRUE(store->SetAlias("clf", "staging", 2, "ci", "").ok());
+  EXPECT_EQ(store->SetAliasIf("clf", "production", 2, 0, "ci", "").status().code(),
+            Code::kConflict);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(listener.Moved("clf", "production"));
+
+  ASSERT_TRUE(store->RemoveAlias("clf", "production", "ci", "").ok());
+  EXPECT_TRUE(Heard(listener, "clf", "production"));
+  EXPECT_EQ(AliasNotification("clf", "production"), "clf@production");
+  EXPECT_EQ(AliasListener::Open("postgresql://nobody@127.0.0.1:1/none").status().code(),
+            Code::kUnavailable);
 }
 
 }  // namespace

@@ -151,8 +151,18 @@ class RegistryStore {
 
   // Points `alias` of `model` at `version` (which must exist). Returns the
   // event recorded.
-  virtual Result<AliasEvent> SetAlias(std::string_view model, std::string_view alias, int version,
-                                      std::string_view actor, std::string_view reason) = 0;
+  Result<AliasEvent> SetAlias(std::string_view model, std::string_view alias, int version,
+                              std::string_view actor, std::string_view reason) {
+    return MoveAlias(model, alias, version, std::nullopt, actor, reason);
+  }
+  // As SetAlias, but only while `alias` still points at version `expected`
+  // (0: not set); otherwise kConflict, naming where it points now, and
+  // nothing changes. A promotion gate that compared the challenger with the
+  // holder of the alias moves it only if nobody moved it meanwhile.
+  Result<AliasEvent> SetAliasIf(std::string_view model, std::string_view alias, int version,
+                                int expected, std::string_view actor, std::string_view reason) {
+    return MoveAlias(model, alias, version, expected, actor, reason);
+  }
   // kNotFound when the alias is not set.
   virtual Result<AliasEvent> RemoveAlias(std::string_view model, std::string_view alias,
                                          std::string_view actor, std::string_view reason) = 0;
@@ -161,6 +171,12 @@ class RegistryStore {
   // Every move of every alias of `model`, oldest first. kNotFound for an
   // unknown model.
   virtual Result<std::vector<AliasEvent>> AliasHistory(std::string_view model) = 0;
+
+ protected:
+  // SetAlias (`expected` unset) and SetAliasIf, in one transaction.
+  virtual Result<AliasEvent> MoveAlias(std::string_view model, std::string_view alias, int version,
+                                       std::optional<int> expected, std::string_view actor,
+                                       std::string_view reason) = 0;
 };
 
 // Opens (creating and migrating as needed) the store at `url`:

@@ -45,12 +45,13 @@ class SqliteStore final : public RegistryStore {
   Result<std::vector<std::string>> ListModels() override;
   Result<std::vector<ModelVersion>> ListModelVersions(std::string_view model) override;
   Result<ModelVersion> GetModelVersion(std::string_view model, int version) override;
-  Result<AliasEvent> SetAlias(std::string_view model, std::string_view alias, int version,
-                              std::string_view actor, std::string_view reason) override;
   Result<AliasEvent> RemoveAlias(std::string_view model, std::string_view alias,
                                  std::string_view actor, std::string_view reason) override;
   Result<AliasMap> Aliases(std::string_view model) override;
   Result<std::vector<AliasEvent>> AliasHistory(std::string_view model) override;
+  Result<AliasEvent> MoveAlias(std::string_view model, std::string_view alias, int version,
+                               std::optional<int> expected, std::string_view actor,
+                               std::string_view reason) override;
 
  private:
   // Helpers below run inside the caller's transaction.
@@ -382,9 +383,9 @@ Status SqliteStore::RecordAliasEvent(const AliasEvent& event) {
   return stmt.Bind(7, event.at_ms).Run();
 }
 
-Result<AliasEvent> SqliteStore::SetAlias(std::string_view model, std::string_view alias,
-                                         int version, std::string_view actor,
-                                         std::string_view reason) {
+Result<AliasEvent> SqliteStore::MoveAlias(std::string_view model, std::string_view alias,
+                                          int version, std::optional<int> expected,
+                                          std::string_view actor, std::string_view reason) {
   RETURN_IF_ERROR(ValidateRegistryName("model name", model));
   RETURN_IF_ERROR(ValidateRegistryName("alias", alias));
   ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
@@ -393,6 +394,8 @@ Result<AliasEvent> SqliteStore::SetAlias(std::string_view model, std::string_vie
     return NoSuchVersion(model, version);
   ASSIGN_OR_RETURN(AliasMap aliases, ReadAliases(model));
   auto previous = aliases.find(std::string(alias));
+  RETURN_IF_ERROR(CheckAliasUnmoved(where_, model, alias,
+                                    previous == aliases.end() ? 0 : previous->second, expected));
   AliasEvent event{.model = std::string(model),
                    .alias = std::string(alias),
                    .version = version,

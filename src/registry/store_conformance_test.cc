@@ -466,6 +466,41 @@ TEST_P(StoreConformanceTest, AliasesMoveAndKeepHistory) {
     EXPECT_LE((*history)[i - 1].at_ms, (*history)[i].at_ms);
 }
 
+TEST_P(StoreConformanceTest, SetAliasIfMovesOnlyAnUnmovedAlias) {
+  Fresh db;
+  ASSERT_NE(db.store, nullptr);
+  db.Add(Experiment("e1"), {Model("clf")});
+  db.Add(Experiment("e2"), {Model("clf")});
+  db.Add(Experiment("e3"), {Model("clf")});
+
+  // Unset is expected as 0.
+  Result<AliasEvent> first = db.store->SetAliasIf("clf", "production", 1, 0, "gate", "first");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->previous_version, 0);
+  Result<AliasEvent> stale = db.store->SetAliasIf("clf", "production", 3, 0, "gate", "");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), Code::kConflict);
+  EXPECT_NE(stale.status().message().find("clf@production moved meanwhile: it is v1 now, "
+                                          "expected unset"),
+            std::string::npos)
+      << stale.status().message();
+
+  // Someone else moves it between a gate's read and its write.
+  ASSERT_TRUE(db.store->SetAlias("clf", "production", 2, "bob", "by hand").ok());
+  Result<AliasEvent> lost = db.store->SetAliasIf("clf", "production", 3, 1, "gate", "");
+  EXPECT_EQ(lost.status().code(), Code::kConflict);
+  EXPECT_EQ(db.store->Aliases("clf")->at("production"), 2);
+  EXPECT_EQ(db.store->AliasHistory("clf")->size(), 2u);  // no event for the refusals
+
+  Result<AliasEvent> won = db.store->SetAliasIf("clf", "production", 3, 2, "gate", "better");
+  ASSERT_TRUE(won.ok()) << won.status().ToString();
+  EXPECT_EQ(won->previous_version, 2);
+  EXPECT_EQ(db.store->Aliases("clf")->at("production"), 3);
+  // The same checks as SetAlias still apply first.
+  EXPECT_EQ(db.store->SetAliasIf("clf", "production", 9, 3, "gate", "").status().code(),
+            Code::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, AliasesAndHistoryArePerModel) {
   Fresh db;
   ASSERT_NE(db.store, nullptr);

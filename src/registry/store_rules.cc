@@ -64,4 +64,15 @@ Result<std::string> PickTag(const ExperimentRecord& record,
   return fmt::format("{}.{}", tag, n);
 }
 
+Status CheckAliasUnmoved(std::string_view where, std::string_view model, std::string_view alias,
+                         int current, std::optional<int> expected) {
+  if (!expected.has_value() || *expected == current)
+    return OkStatus();
+  auto describe = [](int version) {
+    return version == 0 ? std::string("unset") : fmt::format("v{}", version);
+  };
+  return Error(Code::kConflict, "{}: {}@{} moved meanwhile: it is {} now, expected {}", where,
+               model, alias, describe(current), describe(*expected));
+}
+
 }  // namespace conveyor

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,5 +27,11 @@ bool IsCommitPrefix(std::string_view ref);
 Result<std::string> PickTag(const ExperimentRecord& record,
                             const std::vector<std::pair<std::string, int64_t>>& taken,
                             std::string_view where);
+
+// SetAliasIf's check: OK when `expected` is unset or equals `current` (the
+// version `alias` points at now, 0 when unset); kConflict naming both
+// otherwise.
+Status CheckAliasUnmoved(std::string_view where, std::string_view model, std::string_view alias,
+                         int current, std::optional<int> expected);
 
 }  // namespace conveyor

@@ -119,6 +119,8 @@ AccessPolicy DefaultAccessPolicy(const AccessPolicyOptions& options) {
   policy.Set("predict", Permission::kPredict);
   policy.Set("v2_infer", Permission::kPredict);
   policy.Set("replace_ml_model", Permission::kAdmin);
+  policy.Set("feedback", Permission::kFeedback);
+  policy.Set("alertmanager_hook", Permission::kFeedback);
   return policy;
 }
 

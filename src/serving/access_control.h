@@ -17,6 +17,7 @@
 //   read:    experiment_metas, openapi, docs, docs_asset, v2_server, v2_model,
 //            v2_model_ready
 //   predict: predict, v2_infer
+//   feedback: feedback, alertmanager_hook
 //   admin:   replace_ml_model
 // A route with no entry needs admin: a new route is closed to everyone else
 // until someone writes down who may call it (fail closed). A request that

@@ -194,17 +194,28 @@ TEST(AccessControlTest, EveryServeRouteHasAPolicyEntry) {
   ModelService service(manager, **store, "digits");
   KserveV2 v2(manager, "0.0.0");
   ServingMetrics metrics;
+  FeedbackTracker tracker;
+  FeedbackService feedback(manager, tracker);
+  ShellRunner runner;
+  RetrainTrigger trigger({}, runner, [](std::string_view) {});
+  AlertHookService alert_hook(trigger);
   Router router;
-  ASSERT_TRUE(AddServeRoutes(
-                  router, {.service = service, .v2 = v2, .openapi_json = "{}", .metrics = &metrics})
+  ASSERT_TRUE(AddServeRoutes(router, {.service = service,
+                                      .v2 = v2,
+                                      .openapi_json = "{}",
+                                      .metrics = &metrics,
+                                      .feedback = &feedback,
+                                      .alert_hook = &alert_hook})
                   .ok());
-  ASSERT_GE(router.size(), 15u);
+  ASSERT_GE(router.size(), 17u);
   for (bool metrics_auth : {false, true}) {
     EXPECT_EQ(DefaultAccessPolicy({.metrics_auth = metrics_auth}).Uncovered(router),
               std::vector<std::string>{});
   }
   AccessPolicy policy = DefaultAccessPolicy();
   EXPECT_EQ(policy.Required("replace_ml_model"), Permission::kAdmin);
+  EXPECT_EQ(policy.Required("feedback"), Permission::kFeedback);
+  EXPECT_EQ(policy.Required("alertmanager_hook"), Permission::kFeedback);
   EXPECT_EQ(policy.Required("predict"), Permission::kPredict);
   EXPECT_EQ(policy.Required("v2_infer"), Permission::kPredict);
   EXPECT_EQ(policy.Required("experiment_metas"), Permission::kRead);

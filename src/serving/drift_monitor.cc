@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ml/psi.h"
+#include "serving/metric_families.h"
 
 namespace conveyor::serving {
 namespace {
@@ -18,19 +19,9 @@ double StatisticPsi(const ml::Histogram& reference, std::span<const size_t> grou
                                       ml::Shares(ml::GroupCounts(live.counts, groups)));
 }
 
-prometheus::ClientMetric Gauge(std::vector<prometheus::ClientMetric::Label> labels, double value) {
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  metric.gauge.value = value;
-  return metric;
-}
-
+// A gauge family of the drift monitor.
 prometheus::MetricFamily GaugeFamily(std::string name, std::string help) {
-  prometheus::MetricFamily family;
-  family.name = std::move(name);
-  family.help = std::move(help);
-  family.type = prometheus::MetricType::Gauge;
-  return family;
+  return MakeFamily(std::move(name), std::move(help), prometheus::MetricType::Gauge);
 }
 
 }  // namespace
@@ -126,14 +117,14 @@ std::vector<prometheus::MetricFamily> DriftMonitor::Collect() const {
       GaugeFamily("conveyor_drift_window_samples",
                   "Predicted rows in the drift window (the last rows the served model answered).");
   window.metric.push_back(
-      Gauge({{"model", report->model}}, static_cast<double>(report->window_samples)));
+      GaugeMetric({{"model", report->model}}, static_cast<double>(report->window_samples)));
   families.push_back(std::move(window));
   if (report->prediction_psi.has_value()) {
     prometheus::MetricFamily prediction =
         GaugeFamily("conveyor_prediction_drift_psi",
                     "Population stability index of the predicted classes in the drift window "
                     "against the training set's class priors.");
-    prediction.metric.push_back(Gauge({{"model", report->model}}, *report->prediction_psi));
+    prediction.metric.push_back(GaugeMetric({{"model", report->model}}, *report->prediction_psi));
     families.push_back(std::move(prediction));
   }
   if (report->mean_intensity_psi.has_value() && report->ink_fraction_psi.has_value()) {
@@ -141,10 +132,10 @@ std::vector<prometheus::MetricFamily> DriftMonitor::Collect() const {
         GaugeFamily("conveyor_input_drift_psi",
                     "Population stability index of a per-input statistic in the drift window "
                     "against its histogram over the training set.");
-    input.metric.push_back(Gauge({{"model", report->model}, {"statistic", "mean_intensity"}},
-                                 *report->mean_intensity_psi));
-    input.metric.push_back(Gauge({{"model", report->model}, {"statistic", "ink_fraction"}},
-                                 *report->ink_fraction_psi));
+    input.metric.push_back(GaugeMetric({{"model", report->model}, {"statistic", "mean_intensity"}},
+                                       *report->mean_intensity_psi));
+    input.metric.push_back(GaugeMetric({{"model", report->model}, {"statistic", "ink_fraction"}},
+                                       *report->ink_fraction_psi));
     families.push_back(std::move(input));
   }
   return families;

@@ -205,7 +205,7 @@ HttpResponse KserveV2::Infer(const HttpRequest& request) const {
     return V2Error(500, predictions.status().message());
   if (predictions_ != nullptr)
     predictions_->OnPredictions(*model, features, *predictions,
-                                std::chrono::steady_clock::now() - start);
+                                std::chrono::steady_clock::now() - start, request.request_id);
 
   const int64_t n = static_cast<int64_t>(predictions->size());
   const int64_t classes = static_cast<int64_t>(spec.labels.size());

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "serving/feedback_metrics.h"
 #include "serving/histogram_family.h"
 #include "serving/openmetrics.h"
 #include "serving/process_metrics.h"
@@ -38,23 +39,12 @@ const std::vector<double> kScoreBuckets = {0.1, 0.2, 0.3, 0.4,  0.5,  0.6,
 
 // The error kinds the handlers and the transport answer with (JsonError
 // codes): their counters exist from the start, at 0.
-constexpr std::array<std::string_view, 17> kErrorKinds = {"bad_request",
-                                                          "header_too_large",
-                                                          "internal",
-                                                          "invalid_input",
-                                                          "invalid_query",
-                                                          "invalid_request",
-                                                          "invalid_tag",
-                                                          "method_not_allowed",
-                                                          "not_found",
-                                                          "not_ready",
-                                                          "payload_too_large",
-                                                          "prediction_failed",
-                                                          "registry_error",
-                                                          "replace_failed",
-                                                          "service_unavailable",
-                                                          "unsupported_media_type",
-                                                          "other"};
+constexpr std::array<std::string_view, 19> kErrorKinds = {
+    "bad_request",         "header_too_large",       "internal",       "invalid_feedback",
+    "invalid_input",       "invalid_json",           "invalid_query",  "invalid_request",
+    "invalid_tag",         "method_not_allowed",     "not_found",      "not_ready",
+    "payload_too_large",   "prediction_failed",      "registry_error", "replace_failed",
+    "service_unavailable", "unsupported_media_type", "other"};
 
 double Seconds(std::chrono::nanoseconds duration) {
   return std::chrono::duration<double>(duration).count();
@@ -198,6 +188,8 @@ class ServingMetrics::Impl {
     drift_.OnSwapped(model);
     const ModelIdentity& id = model.identity();
     std::lock_guard lock(swap_mu_);
+    served_ = id;
+    served_labels_ = model.spec().labels;
     if (info_ != nullptr)
       model_info_.Remove(info_);
     info_ = &model_info_.Add(
@@ -210,6 +202,10 @@ class ServingMetrics::Impl {
   void OnSwapFailed() { swap_failure_.Increment(); }
 
   void SetInFlightSource(std::function<int64_t()> source) { in_flight_source_ = std::move(source); }
+  void SetFeedbackSource(const FeedbackTracker* tracker, size_t min_outcomes) {
+    feedback_ = tracker;
+    feedback_min_outcomes_ = min_outcomes;
+  }
 
   std::vector<prometheus::MetricFamily> Collect() {
     if (in_flight_source_)
@@ -222,6 +218,17 @@ class ServingMetrics::Impl {
     }
     for (prometheus::MetricFamily& family : drift_.Collect())
       families.push_back(std::move(family));
+    if (feedback_ != nullptr) {
+      std::unique_lock lock(swap_mu_);
+      ModelIdentity served = served_;
+      std::vector<std::string> labels = served_labels_;
+      lock.unlock();
+      if (!served.name.empty()) {
+        for (prometheus::MetricFamily& family : FeedbackFamilies(
+                 feedback_->Report(served.name, served.version), labels, feedback_min_outcomes_))
+          families.push_back(std::move(family));
+      }
+    }
     if (!options_.proc_dir.empty()) {
       for (prometheus::MetricFamily& family : process_.Collect())
         families.push_back(std::move(family));
@@ -354,7 +361,12 @@ class ServingMetrics::Impl {
   std::vector<std::unique_ptr<ModelSeries>> model_series_;  // guarded by model_mu_
 
   std::mutex swap_mu_;
-  Gauge* info_ = nullptr;  // guarded by swap_mu_
+  Gauge* info_ = nullptr;                   // guarded by swap_mu_
+  ModelIdentity served_;                    // guarded by swap_mu_
+  std::vector<std::string> served_labels_;  // guarded by swap_mu_
+
+  const FeedbackTracker* feedback_ = nullptr;  // set before serving
+  size_t feedback_min_outcomes_ = 0;
 };
 
 ServingMetrics::ServingMetrics(ServingMetricsOptions options)
@@ -373,9 +385,14 @@ Status ServingMetrics::AddRoute(Router& router) {
 
 void ServingMetrics::OnRequest(const RequestRecord& record) { impl_->OnRequest(record); }
 
+void ServingMetrics::SetFeedbackSource(const FeedbackTracker* tracker, size_t min_outcomes) {
+  impl_->SetFeedbackSource(tracker, min_outcomes);
+}
+
 void ServingMetrics::OnPredictions(const ServedModel& model, const FeatureRows& inputs,
                                    std::span<const Prediction> predictions,
-                                   std::chrono::nanoseconds duration) {
+                                   std::chrono::nanoseconds duration,
+                                   std::string_view /*request_id*/) {
   impl_->OnPredictions(model, inputs, predictions, duration);
 }
 

@@ -46,6 +46,7 @@
 
 #include "common/status.h"
 #include "serving/drift_monitor.h"
+#include "serving/feedback_tracker.h"
 #include "serving/http_types.h"
 #include "serving/model_manager.h"
 #include "serving/openmetrics.h"
@@ -82,14 +83,19 @@ class ServingMetrics : public RequestObserver, public PredictionObserver, public
   // (HttpServer::requests_in_flight). Default: 0.
   void SetInFlightSource(std::function<int64_t()> source);
 
+  // Adds the feedback series (feedback_metrics.h) for the served model, from
+  // `tracker` at each scrape; the quality gauges once `min_outcomes` are in
+  // the window. `tracker` must outlive the metrics; call before serving.
+  void SetFeedbackSource(const FeedbackTracker* tracker, size_t min_outcomes);
+
   // Registers GET /metrics (kMetricsRoute) answering Handle. `this` must
   // outlive the router's use.
   Status AddRoute(Router& router);
 
   void OnRequest(const RequestRecord& record) override;
   void OnPredictions(const ServedModel& model, const FeatureRows& inputs,
-                     std::span<const Prediction> predictions,
-                     std::chrono::nanoseconds duration) override;
+                     std::span<const Prediction> predictions, std::chrono::nanoseconds duration,
+                     std::string_view request_id) override;
   void OnSwapped(const ServedModel& model) override;
   void OnSwapFailed(std::string_view reference, const Status& why) override;
 

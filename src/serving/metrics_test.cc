@@ -159,9 +159,9 @@ TEST(ServingMetricsTest, PredictionsByClassScoresAndInferenceTime) {
   std::unique_ptr<ServedModel> model = MakeModel("aaa1111", 1);
   const std::array<Prediction, 3> batch = {Predicted(0, 0.97F), Predicted(2, 0.55F),
                                            Predicted(0, 0.998F)};
-  metrics.OnPredictions(*model, Rows(3), batch, 2ms);
+  metrics.OnPredictions(*model, Rows(3), batch, 2ms, "r1");
   const std::array<Prediction, 1> one = {Predicted(1, 1.0F)};
-  metrics.OnPredictions(*model, Rows(1), one, 40us);
+  metrics.OnPredictions(*model, Rows(1), one, 40us, "r1");
 
   Exposition e(metrics.Serialize());
   using L = Exposition::Labels;
@@ -333,7 +333,7 @@ TEST(ServingMetricsTest, PromtoolCheckMetricsReportsNothing) {
   metrics.OnRequest(Record("/predict", "POST", 200, 800us));
   metrics.OnRequest(Record("/predict", "POST", 415, 3ms, 100, 200, "unsupported_media_type"));
   const std::array<Prediction, 1> one = {Predicted(1, 0.9F)};
-  metrics.OnPredictions(*model, Rows(1), one, 40us);
+  metrics.OnPredictions(*model, Rows(1), one, 40us, "r1");
   HttpRequest request;
   request.method = "GET";
   const std::string body = metrics.Handle(request).body;

@@ -127,7 +127,7 @@ HttpResponse ModelService::Predict(const HttpRequest& request) const {
     return ErrorFor(predictions.status(), "prediction_failed");
   if (predictions_ != nullptr)
     predictions_->OnPredictions(*model, input.value(), *predictions,
-                                std::chrono::steady_clock::now() - start);
+                                std::chrono::steady_clock::now() - start, request.request_id);
   std::string body;
   body.reserve(256 + predictions->size() * 192);
   if (predictions->size() == 1) {

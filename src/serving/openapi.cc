@@ -69,7 +69,8 @@ Json Schemas() {
                                            "header_too_large, unsupported_media_type, "
                                            "invalid_input, invalid_query, invalid_request, "
                                            "invalid_tag, not_ready, prediction_failed, "
-                                           "replace_failed, registry_error, "
+                                           "replace_failed, registry_error, invalid_json, "
+                                           "invalid_feedback, invalid_alert, "
                                            "service_unavailable, internal.")},
                              {"message", Type("string", "What went wrong, for people.")}})}});
   s["Error"]["properties"]["error"].erase("description");
@@ -125,6 +126,38 @@ Json Schemas() {
        {"load_seconds", Type("number", "Materialising and loading the new model.")},
        {"check_seconds", Type("number", "Predicting the spec's sample input.")},
        {"warm_seconds", Type("number", "Warm-up predictions.")}});
+  s["FeedbackItem"] = Object(
+      "The true label of one earlier prediction.",
+      {{"request_id", Type("string", "The request_id the prediction answered with.")},
+       {"row", Type("integer", "The row of a batch request; 0 (the default) otherwise.")},
+       {"label", Json{{"description", "One of the model's labels, as a string or an integer."},
+                      {"oneOf", Json::array({Type("string"), Type("integer")})}}}});
+  s["FeedbackItem"]["required"] = Json::array({"request_id", "label"});
+  s["FeedbackResult"] =
+      Object("How one feedback item joined.",
+             {{"request_id", Type("string")},
+              {"row", Type("integer")},
+              {"outcome",
+               Json{{"type", "string"},
+                    {"enum", Json::array({"correct", "wrong", "unknown_request", "duplicate"})}}},
+              {"predicted", Nullable(Type("string", "The label the model predicted."))},
+              {"model_version", Nullable(Type("integer", "The version that predicted."))}});
+  s["FeedbackAnswer"] =
+      Object("The outcomes of a feedback body, counted and per item in order.",
+             {{"accepted", Type("integer", "Items joined to a prediction (correct + wrong).")},
+              {"correct", Type("integer")},
+              {"wrong", Type("integer")},
+              {"unknown_request",
+               Type("integer", "Items naming a request not remembered (never seen, or too old).")},
+              {"duplicate", Type("integer", "Items for a row that had feedback already.")},
+              {"results", ArrayOf(Ref("FeedbackResult"))}});
+  s["RetrainAnswer"] =
+      Object("What an Alertmanager payload led to.",
+             {{"started", Type("boolean", "Whether a retraining run started.")},
+              {"run", Nullable(Type("integer", "The run's number, when one started."))},
+              {"alert", Nullable(Type("string", "The firing alert that matched a rule."))},
+              {"reason", Type("string", "Why, in one line, either way.")},
+              {"log", Nullable(Type("string", "Where the run's output goes."))}});
   s["Health"] = Object("The process is up.",
                        {{"status", Json{{"type", "string"}, {"enum", Json::array({"ok"})}}}});
   s["Readiness"] = Object("A model is loaded, checked and warm.",
@@ -485,6 +518,74 @@ Json ReplaceOperation(const std::string& model) {
   return op;
 }
 
+Json FeedbackOperation() {
+  Json item_example{{"request_id", "1a2b3c4d-2a"}, {"label", "7"}};
+  Json op = Operation(
+      "feedback", "model", "Send the true labels of earlier predictions",
+      "Joins each label to the prediction its request_id names (the server remembers recent "
+      "predictions), for live accuracy and per-class error rates on /metrics. One object or an "
+      "array of up to 10,000. The whole body is checked first: one bad item is a 422 naming it, "
+      "and nothing is recorded. Needs the feedback or admin role.",
+      Responses(JsonSuccess("The items' outcomes.", Ref("FeedbackAnswer"),
+                            {{"accepted", 1},
+                             {"correct", 1},
+                             {"wrong", 0},
+                             {"unknown_request", 0},
+                             {"duplicate", 0},
+                             {"results", Json::array({{{"request_id", "1a2b3c4d-2a"},
+                                                       {"row", 0},
+                                                       {"outcome", "correct"},
+                                                       {"predicted", "7"},
+                                                       {"model_version", 3}}})}}),
+                {{400, "Error", "the body is not JSON (invalid_json)"},
+                 {422, "Error",
+                  "an item lacks request_id or label, has a label the model does not have, or "
+                  "the batch is empty or too large (invalid_feedback)"},
+                 {503, "Error", "no model is loaded yet (not_ready)"}},
+                /*takes_body=*/true));
+  op["requestBody"] = {
+      {"required", true},
+      {"content",
+       {{"application/json",
+         {{"schema",
+           Json{{"oneOf", Json::array({Ref("FeedbackItem"), Json{{"type", "array"},
+                                                                 {"items", Ref("FeedbackItem")},
+                                                                 {"minItems", 1},
+                                                                 {"maxItems", 10000}}})}}},
+          {"example", item_example}}}}}};
+  return op;
+}
+
+Json AlertHookOperation() {
+  Json op = Operation(
+      "alertmanagerHook", "model", "Alertmanager's webhook: firing alerts start retraining",
+      "Alertmanager's webhook payload (version 4). A firing alert named by `serve --retrain-on` "
+      "starts `--retrain-command`, unless a run is going on or the last one started within "
+      "`--retrain-cooldown`; resolved alerts and other names start nothing. Every valid "
+      "payload is a 200 (Alertmanager retries anything else) saying what was decided. Needs "
+      "the feedback or admin role.",
+      Responses(JsonSuccess("What was decided.", Ref("RetrainAnswer"),
+                            {{"started", true},
+                             {"run", 1},
+                             {"alert", "ConveyorPredictionDrift"},
+                             {"reason",
+                              "ConveyorPredictionDrift is firing: starting a "
+                              "retraining run"},
+                             {"log", "/srv/project/.conveyor/retrain/20261127T100000Z-1.log"}}),
+                {{400, "Error", "the body is not JSON (invalid_json)"},
+                 {422, "Error",
+                  "not Alertmanager's version-4 payload; the message names the field "
+                  "(invalid_alert)"}},
+                /*takes_body=*/true));
+  op["requestBody"] = {
+      {"required", true},
+      {"content",
+       {{"application/json",
+         {{"schema", Json{{"type", "object"},
+                          {"description", "Alertmanager's webhook payload, version 4."}}}}}}}};
+  return op;
+}
+
 Json NameParameter(const std::string& model) {
   return Json{{"name", "name"},
               {"in", "path"},
@@ -672,6 +773,10 @@ Json BuildOpenApiSpec(const OpenApiOptions& options) {
   paths["/predict"]["post"] = PredictOperation(model);
   paths["/get_experiment_metas"]["get"] = MetasOperation(model);
   paths["/replace_ml_model"]["post"] = ReplaceOperation(model);
+  if (options.feedback)
+    paths["/feedback"]["post"] = FeedbackOperation();
+  if (options.alert_hook)
+    paths["/hooks/alertmanager"]["post"] = AlertHookOperation();
   paths["/healthz"]["get"] =
       Operation("healthz", "probes", "Liveness", "200 while the process runs.",
                 Responses(JsonSuccess("Alive.", Ref("Health"), {{"status", "ok"}}), {}, false));
@@ -719,6 +824,13 @@ Json BuildOpenApiSpec(const OpenApiOptions& options) {
        "A token from CONVEYOR_TOKENS or the server's --tokens file, whose role (read, "
        "predict, feedback, admin) allows the route; see docs/security.md."}};
   spec["components"]["schemas"] = Schemas();
+  // The schemas of routes this server does not serve would be unused.
+  if (!options.feedback) {
+    for (const char* name : {"FeedbackItem", "FeedbackResult", "FeedbackAnswer"})
+      spec["components"]["schemas"].erase(name);
+  }
+  if (!options.alert_hook)
+    spec["components"]["schemas"].erase("RetrainAnswer");
   spec["components"]["headers"]["RequestId"] = {
       {"description", "The request's id: the client's X-Request-Id when sane, else a new one."},
       {"schema", Type("string")}};

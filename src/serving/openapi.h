@@ -36,6 +36,10 @@ struct OpenApiOptions {
   // Whether GET /metrics needs a token (serve --metrics-auth); the other
   // routes' security follows the default access policy (access_control.h).
   bool metrics_auth = false;
+  // Whether POST /feedback is served (serve without --no-feedback).
+  bool feedback = true;
+  // Whether POST /hooks/alertmanager is served (serve --retrain-command).
+  bool alert_hook = false;
 };
 
 // The whole document. Never fails; the result is the same for the same

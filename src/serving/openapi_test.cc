@@ -15,6 +15,7 @@
 #include "ml/gray_image.h"
 #include "registry/sqlite_store.h"
 #include "serving/api_docs.h"
+#include "serving/feedback_service.h"
 #include "serving/kserve_v2.h"
 #include "serving/model_loader.h"
 #include "serving/model_service.h"
@@ -254,8 +255,13 @@ class OpenApiHandlersTest : public testing::DigitsRegistryTest {
     testing::DigitsRegistryTest::SetUp();
     ASSERT_FALSE(HasFatalFailure());
     v2_ = std::make_unique<KserveV2>(*manager_, "1.2.3");
+    // Predictions are remembered for /feedback, as serve wires them.
+    service_ = std::make_unique<ModelService>(*manager_, *metas_store_, "digits", InputLimits{},
+                                              &tracker_);
+    feedback_ = std::make_unique<FeedbackService>(*manager_, tracker_);
     ASSERT_TRUE(service_->AddRoutes(router_).ok());
     ASSERT_TRUE(v2_->AddRoutes(router_).ok());
+    ASSERT_TRUE(feedback_->AddRoutes(router_).ok());
     spec_ = BuildOpenApiSpec({.server_version = "1.2.3", .model_name = "digits"});
     const DocsAsset assets[] = {{"swagger-ui-bundle.js", "js"}, {"swagger-ui.css", "css"}};
     ASSERT_TRUE(AddApiDocsRoutes(router_, spec_.dump(), assets).ok());
@@ -329,6 +335,8 @@ class OpenApiHandlersTest : public testing::DigitsRegistryTest {
   }
 
   std::unique_ptr<KserveV2> v2_;
+  FeedbackTracker tracker_;
+  std::unique_ptr<FeedbackService> feedback_;
   Router router_;
   Json spec_;
   int checked_ = 0;
@@ -342,7 +350,7 @@ TEST_F(OpenApiHandlersTest, EveryRegisteredRouteIsDocumentedAndNothingElse) {
     EXPECT_TRUE(spec_["paths"][std::string(route.pattern)].contains(Lower(route.method)))
         << route.method << " " << route.pattern;
   }
-  EXPECT_EQ(registered.size(), 14u);
+  EXPECT_EQ(registered.size(), 15u);
   for (const auto& [path, item] : spec_["paths"].items()) {
     for (const auto& [method, op] : item.items()) {
       if (method != "parameters") {
@@ -384,6 +392,16 @@ TEST_F(OpenApiHandlersTest, HandlersAnswerWhatTheDocumentSays) {
   Call("POST", "/predict", "text/plain", "hello");
   Call("POST", "/predict", "application/json", "{not json");
 
+  // /feedback: a join, a batch with an unknown id, and the errors.
+  Json joined =
+      Call("POST", "/feedback", "application/json",
+           Json{{"request_id", predicted["request_id"]}, {"label", predicted["label"]}}.dump());
+  EXPECT_EQ(joined["correct"], 1);
+  Call("POST", "/feedback", "application/json",
+       R"([{"request_id": "nope", "label": "1", "row": 0}])");
+  Call("POST", "/feedback", "application/json", R"({"request_id": "x", "label": "cat"})");
+  Call("POST", "/feedback", "application/json", "{not json");
+
   Call("GET", "/v2");
   Call("GET", "/v2/health/live");
   Call("GET", "/v2/health/ready");
@@ -397,7 +415,7 @@ TEST_F(OpenApiHandlersTest, HandlersAnswerWhatTheDocumentSays) {
   EXPECT_EQ(inferred["outputs"].size(), 3u);
   Call("POST", "/v2/models/digits/infer", "application/json", R"({"inputs": []})");
   Call("GET", "/docs/nothing-here.js");
-  EXPECT_EQ(checked_, 27);
+  EXPECT_EQ(checked_, 31);
 }
 
 TEST(OpenApiTest, DocumentsBearerTokensAndTheOpenRoutes) {

@@ -533,7 +533,7 @@ TEST(OpenMetricsParserTest, AcceptsWhatTheServerServes) {
   predictions[1].class_index = 1;
   for (Prediction& prediction : predictions)
     prediction.probabilities = {0.5F, 0.5F};
-  metrics.OnPredictions(**model, rows, predictions, std::chrono::microseconds(50));
+  metrics.OnPredictions(**model, rows, predictions, std::chrono::microseconds(50), "r1");
 
   HttpRequest request;
   request.method = "GET";

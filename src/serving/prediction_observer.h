@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "serving/served_model.h"
 
@@ -18,11 +21,29 @@ class PredictionObserver {
   virtual ~PredictionObserver() = default;
   // After `model` answered one request's rows `inputs` (preprocessed, as
   // the classifier saw them) with `predictions` (one per row, in order), the
-  // backend call having taken `duration` (batching's wait included). Not
-  // called when the prediction failed.
+  // backend call having taken `duration` (batching's wait included), for
+  // the request `request_id` (its X-Request-Id). Not called when the
+  // prediction failed.
   virtual void OnPredictions(const ServedModel& model, const FeatureRows& inputs,
                              std::span<const Prediction> predictions,
-                             std::chrono::nanoseconds duration) = 0;
+                             std::chrono::nanoseconds duration, std::string_view request_id) = 0;
+};
+
+// Tells several observers, in order (metrics, the feedback tracker). The
+// list is fixed at construction; the observers must outlive it.
+class PredictionObservers : public PredictionObserver {
+ public:
+  explicit PredictionObservers(std::vector<PredictionObserver*> observers)
+      : observers_(std::move(observers)) {}
+  void OnPredictions(const ServedModel& model, const FeatureRows& inputs,
+                     std::span<const Prediction> predictions, std::chrono::nanoseconds duration,
+                     std::string_view request_id) override {
+    for (PredictionObserver* observer : observers_)
+      observer->OnPredictions(model, inputs, predictions, duration, request_id);
+  }
+
+ private:
+  const std::vector<PredictionObserver*> observers_;
 };
 
 }  // namespace conveyor::serving

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "common/status.h"
+#include "serving/alert_hook_service.h"
+#include "serving/feedback_service.h"
 #include "serving/kserve_v2.h"
 #include "serving/metrics.h"
 #include "serving/model_service.h"
@@ -18,6 +20,8 @@ struct ServeRouteParts {
   KserveV2& v2;                       // /v2...
   std::string openapi_json;           // served at /openapi.json (and /docs)
   ServingMetrics* metrics = nullptr;  // GET /metrics; null for none
+  FeedbackService* feedback = nullptr;     // POST /feedback; null for none
+  AlertHookService* alert_hook = nullptr;  // POST /hooks/alertmanager; null for none
 };
 
 // Adds every route of `conveyor serve` to `router`; the parts must outlive

@@ -9,18 +9,6 @@
 
 namespace conveyor::testing {
 
-std::string ShellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
 int Shell(const std::filesystem::path& cwd, const std::string& command) {
   std::string full = "cd " + ShellQuote(cwd.string()) + " && ( " + command + " )";
   int status = std::system(full.c_str());

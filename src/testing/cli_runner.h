@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "common/subprocess.h"
+
 namespace conveyor::testing {
 
 struct CliResult {
@@ -28,7 +30,7 @@ std::string StageProgramsOnPath();
 // to start. For test set-up (git init, touch, ...).
 int Shell(const std::filesystem::path& cwd, const std::string& command);
 
-// Single-quotes `text` for /bin/sh.
-std::string ShellQuote(const std::string& text);
+// Single-quotes `text` for /bin/sh (common/subprocess.h).
+using conveyor::ShellQuote;
 
 }  // namespace conveyor::testing

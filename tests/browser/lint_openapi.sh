@@ -18,6 +18,11 @@ cd "$work"
 # Keep the linter offline and quiet (no telemetry, no update check).
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 "$redocly" lint --config "$web/redocly.yaml" --format=stylish openapi.json
+# The document of a server with the retraining hook and without feedback.
+"$conveyor" serve --openapi -m digits --no-feedback --retrain-on Drift \
+  --retrain-command true >openapi-hook.json
+grep -q '"/hooks/alertmanager"' openapi-hook.json
+"$redocly" lint --config "$web/redocly.yaml" --format=stylish openapi-hook.json
 
 node -e '
   const fs = require("fs");

@@ -7,7 +7,8 @@
 // and, after a hot swap, the swap counter and time. Prometheus asks for
 // OpenMetrics and gets it. Then drift: the example's test images leave the
 // PSI gauges low and the drift alerts inactive; the same images inverted
-// push them past 0.2 and the alerts go pending. Skipped only when
+// push them past 0.2 and the alerts go pending. Last, the loop to retraining
+// through Debian's Alertmanager (below). Skipped only when
 // /usr/bin/prometheus is absent (scripts/install-deps.sh installs it).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -44,6 +46,7 @@ using testing::ShellQuote;
 using testing::WriteFile;
 
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
+constexpr const char* kAlertmanager = "/usr/bin/prometheus-alertmanager";
 
 double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -55,39 +58,38 @@ struct Sample {
   double value = 0;
 };
 
-// Debian's Prometheus on 127.0.0.1:<free port>, its configuration, TSDB and
-// log in `dir`, started by fork/exec so that it is this process's child:
-// stopped with SIGTERM (then SIGKILL) by the destructor, and sent SIGTERM by
-// the kernel if the test binary dies first. Not thread-safe.
-class PrometheusProcess {
+// A daemon of Debian's (Prometheus, Alertmanager) on 127.0.0.1:<free port>,
+// its files and log in `dir`, started by fork/exec so that it is this
+// process's child: stopped with SIGTERM (then SIGKILL) by the destructor, and
+// sent SIGTERM by the kernel if the test binary dies first. Not thread-safe.
+class DaemonProcess {
  public:
-  PrometheusProcess(fs::path dir, const std::string& config)
-      : dir_(std::move(dir)), url_("http://127.0.0.1:" + std::to_string(testing::FreePort())) {
-    WriteFile(dir_ / "prometheus.yml", config);
-  }
-  ~PrometheusProcess() { Stop(); }
-  PrometheusProcess(const PrometheusProcess&) = delete;
-  PrometheusProcess& operator=(const PrometheusProcess&) = delete;
+  // `argv_for(address)` is the command line for listening on "127.0.0.1:N";
+  // the daemon is ready when GET <url>/-/ready answers 2xx.
+  DaemonProcess(fs::path dir, std::string name,
+                const std::function<std::vector<std::string>(const std::string&)>& argv_for)
+      : dir_(std::move(dir)),
+        name_(std::move(name)),
+        url_("http://127.0.0.1:" + std::to_string(testing::FreePort())),
+        argv_(argv_for(url_.substr(std::string("http://").size()))) {}
+  ~DaemonProcess() { Stop(); }
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
 
   const std::string& url() const { return url_; }
-  std::string Log() const { return ReadFile(dir_ / "prometheus.log"); }
+  const fs::path& dir() const { return dir_; }
+  std::string Log() const { return ReadFile(dir_ / (name_ + ".log")); }
 
-  // Starts Prometheus and waits (up to 30 s) for /-/ready; fails the test
+  // Starts the daemon and waits (up to 30 s) for /-/ready; fails the test
   // (fatally) with its log otherwise.
   void Start() {
-    std::vector<std::string> argv = {
-        kPrometheus,
-        "--config.file=" + (dir_ / "prometheus.yml").string(),
-        "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
-        "--web.listen-address=" + url_.substr(std::string("http://").size()),
-        "--log.level=warn",
-    };
+    std::vector<std::string> argv = argv_;
     std::vector<char*> args;
     for (std::string& arg : argv) {
       args.push_back(arg.data());
     }
     args.push_back(nullptr);
-    const std::string log = (dir_ / "prometheus.log").string();
+    const std::string log = (dir_ / (name_ + ".log")).string();
     int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     ASSERT_GE(log_fd, 0) << log;
     const pid_t parent = ::getpid();
@@ -114,7 +116,7 @@ class PrometheusProcess {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    FAIL() << "Prometheus not ready at " << url_ << ":\n" << Log();
+    FAIL() << name_ << " not ready at " << url_ << ":\n" << Log();
   }
 
   // SIGTERM, up to 10 s for a clean exit, then SIGKILL.
@@ -135,10 +137,33 @@ class PrometheusProcess {
     pid_ = -1;
   }
 
+ private:
+  fs::path dir_;
+  std::string name_;
+  std::string url_;
+  std::vector<std::string> argv_;
+  pid_t pid_ = -1;
+};
+
+// Debian's Prometheus with the configuration `config`, its TSDB in `dir`.
+class PrometheusProcess : public DaemonProcess {
+ public:
+  PrometheusProcess(const fs::path& dir, const std::string& config)
+      : DaemonProcess(dir, "prometheus", [&dir, &config](const std::string& address) {
+          WriteFile(dir / "prometheus.yml", config);
+          return std::vector<std::string>{
+              kPrometheus,
+              "--config.file=" + (dir / "prometheus.yml").string(),
+              "--storage.tsdb.path=" + (dir / "tsdb").string(),
+              "--web.listen-address=" + address,
+              "--log.level=warn",
+          };
+        }) {}
+
   // GET `path` (with curl's extra `args`), the parsed JSON answer.
   Json Get(const std::string& path, const std::string& args = "") {
-    Shell(dir_, "curl -s -G -o answer.json " + args + " " + url_ + path);
-    return Json::parse(ReadFile(dir_ / "answer.json"), nullptr, false);
+    Shell(dir(), "curl -s -G -o answer.json " + args + " " + url() + path);
+    return Json::parse(ReadFile(dir() / "answer.json"), nullptr, false);
   }
 
   // An instant query through /api/v1/query; fails the test on an error.
@@ -176,11 +201,6 @@ class PrometheusProcess {
     }
     FAIL() << "no scrape of conveyor after " << after << " s:\n" << Log();
   }
-
- private:
-  fs::path dir_;
-  std::string url_;
-  pid_t pid_ = -1;
 };
 
 class PrometheusTest : public ::testing::Test {
@@ -208,9 +228,13 @@ class PrometheusTest : public ::testing::Test {
     }
   }
 
-  void StartBoth() {
+  // Starts conveyor serve (`flags`, `env` as ServeProcess::Start takes
+  // them) and Prometheus scraping it with the deployment's alert rules and
+  // `rules` (a file, when given), plus `extra` appended to its configuration.
+  void StartBoth(const std::string& flags = "--no-auth --threads 2", const std::string& env = "",
+                 const std::string& rules = "", const std::string& extra = "") {
     serving_ = true;  // TearDown stops it even if it never gets ready
-    server_->Start("--no-auth --threads 2");
+    server_->Start(flags, env);
     ASSERT_FALSE(HasFatalFailure());
     const std::string target = server_->url().substr(std::string("http://").size());
     const std::string alerts = std::string(CONVEYOR_SOURCE_DIR) + "/deploy/monitoring/alerts.yml";
@@ -222,11 +246,14 @@ class PrometheusTest : public ::testing::Test {
         "  evaluation_interval: 1s\n"
         "rule_files:\n";
     config += "  - " + alerts + "\n";
+    if (!rules.empty())
+      config += "  - " + rules + "\n";
     config +=
         "scrape_configs:\n"
         "  - job_name: conveyor\n"
         "    static_configs:\n";
     config += "      - targets: ['" + target + "']\n";
+    config += extra;
     prometheus_.emplace(dir_ / "prometheus", config);
     prometheus_->Start();
   }
@@ -234,7 +261,7 @@ class PrometheusTest : public ::testing::Test {
   // Posts the first `count` raw test images of the trained project (0..255
   // pixels), inverted when `invert`, to /predict as one JSON "instances"
   // request; it must answer 200 with one prediction each.
-  void PredictTestImages(size_t count, bool invert) {
+  void PredictTestImages(size_t count, bool invert, const std::string& curl_args = "") {
     Result<ml::SampleSet> samples = ml::ReadSamples(dir_ / "work/test_raw.samples");
     ASSERT_TRUE(samples.ok()) << samples.status().message();
     ASSERT_GE(samples->size(), count);
@@ -246,10 +273,10 @@ class PrometheusTest : public ::testing::Test {
       instances.push_back(std::move(row));
     }
     WriteFile(dir_ / "instances.json", Json{{"instances", instances}}.dump());
-    auto [body, code] = server_->Curl(
-        "-H 'Content-Type: application/json' --data-binary "
-        "@instances.json " +
-        server_->url() + "/predict");
+    auto [body, code] = server_->Curl(curl_args +
+                                      " -H 'Content-Type: application/json' --data-binary "
+                                      "@instances.json " +
+                                      server_->url() + "/predict");
     ASSERT_EQ(code, 200) << body.dump().substr(0, 500);
     EXPECT_EQ(body["predictions"].size(), count);
   }
@@ -296,10 +323,11 @@ TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
       states[rule["name"].get<std::string>()] = rule["state"].get<std::string>();
     }
   }
-  EXPECT_EQ(states.size(), 7u) << rules.dump();
-  for (const char* name : {"ConveyorHighErrorRatio", "ConveyorHighLatencyP99",
-                           "ConveyorModelNotReady", "ConveyorNoTraffic", "ConveyorModelSwapFailed",
-                           "ConveyorPredictionDrift", "ConveyorInputDrift"}) {
+  EXPECT_EQ(states.size(), 8u) << rules.dump();
+  for (const char* name :
+       {"ConveyorHighErrorRatio", "ConveyorHighLatencyP99", "ConveyorModelNotReady",
+        "ConveyorNoTraffic", "ConveyorModelSwapFailed", "ConveyorPredictionDrift",
+        "ConveyorInputDrift", "ConveyorLiveAccuracyLow"}) {
     EXPECT_TRUE(states.count(name)) << name << " not loaded: " << rules.dump();
   }
 
@@ -480,6 +508,85 @@ TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
   prometheus.Stop();
   EXPECT_EQ(server_->Stop(), "0\n");
   serving_ = false;
+}
+
+// The loop from monitoring to retraining with the real components: inverted
+// images push the input drift up; Prometheus, scraping conveyor every
+// second, fires the drift alert (both statistics, one group); Debian's Alertmanager posts it, with
+// a feedback-role token, to conveyor's /hooks/alertmanager; conveyor starts the retraining command
+// once. Skipped when Alertmanager is absent (scripts/install-deps.sh installs it).
+TEST_F(PrometheusTest, ADriftAlertReachesTheHookThroughAlertmanagerAndStartsRetraining) {
+  if (::access(kAlertmanager, X_OK) != 0) {
+    GTEST_SKIP() << kAlertmanager << " is absent: install Debian's prometheus-alertmanager "
+                 << "(scripts/install-deps.sh)";
+  }
+  // Everything goes to conveyor at once; one notification per group.
+  fs::create_directories(dir_ / "alertmanager");
+  const std::string hook = server_->url() + "/hooks/alertmanager";
+  const fs::path am_dir = dir_ / "alertmanager";
+  DaemonProcess alertmanager(am_dir, "alertmanager", [&](const std::string& address) {
+    WriteFile(am_dir / "alertmanager.yml",
+              "route:\n"
+              "  receiver: conveyor\n"
+              "  group_by: [alertname]\n"
+              "  group_wait: 0s\n"
+              "  group_interval: 1s\n"
+              "  repeat_interval: 1h\n"
+              "receivers:\n"
+              "  - name: conveyor\n"
+              "    webhook_configs:\n"
+              "      - url: " +
+                  hook +
+                  "\n"
+                  "        send_resolved: true\n"
+                  "        http_config:\n"
+                  "          authorization: {type: Bearer, credentials: a1}\n");
+    return std::vector<std::string>{kAlertmanager,
+                                    "--config.file=" + (am_dir / "alertmanager.yml").string(),
+                                    "--storage.path=" + (am_dir / "data").string(),
+                                    "--web.listen-address=" + address,
+                                    "--cluster.listen-address=",
+                                    "--log.level=warn"};
+  });
+  alertmanager.Start();
+  ASSERT_FALSE(HasFatalFailure());
+  // The deployment's drift rule waits 10 minutes; this one fires at once.
+  WriteFile(dir_ / "fast_rules.yml",
+            "groups:\n"
+            "  - name: fast\n"
+            "    rules:\n"
+            "      - alert: ConveyorInputDrift\n"
+            "        expr: conveyor_input_drift_psi > 0.2\n"
+            "        labels: {severity: warning}\n");
+  const std::string am_target = alertmanager.url().substr(std::string("http://").size());
+  StartBoth(
+      "--threads 2 --retrain-on ConveyorInputDrift --retrain-cooldown 600 "
+      "--retrain-command 'echo \"$CONVEYOR_RETRAIN_ALERT\" >>retrained.txt'",
+      "CONVEYOR_TOKENS=client=c1:predict,alertmanager=a1:feedback,ops=o1:admin ",
+      (dir_ / "fast_rules.yml").string(),
+      "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['" + am_target +
+          "']\n");
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_FALSE(fs::exists(dir_ / "retrained.txt"));
+
+  // 1,000 inverted test images fill the drift window.
+  PredictTestImages(1000, /*invert=*/true, "-H 'Authorization: Bearer c1'");
+  ASSERT_FALSE(HasFatalFailure());
+  for (int i = 0; i < 600 && !fs::exists(dir_ / "retrained.txt"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(dir_ / "retrained.txt"))
+      << "no retraining run within 60 s\nconveyor:\n"
+      << ReadFile(dir_ / "serve.err").substr(0, 4000) << "\nalertmanager:\n"
+      << alertmanager.Log() << "\nprometheus:\n"
+      << prometheus_->Log();
+  // Alertmanager repeats the firing group; the cool-down keeps it to one run.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(ReadFile(dir_ / "retrained.txt"), "ConveyorInputDrift\n");
+  std::string log = ReadFile(dir_ / "serve.err");
+  EXPECT_NE(log.find("retraining run 1: ConveyorInputDrift is firing"), std::string::npos)
+      << log.substr(0, 4000);
+  EXPECT_NE(log.find("\"principal\":\"alertmanager\""), std::string::npos)
+      << "the hook was called with Alertmanager's token";
 }
 
 }  // namespace
