@@ -171,7 +171,7 @@ class ModelCommand : public Command {
       json["alias"] = outcome.alias;
       json["decision"] = promoted ? "promoted" : "kept";
       json["version"] = promoted ? challenger.version : champion.version;
-      json["metric"] = spec.file.empty() ? spec.key : spec.file + ":" + spec.key;
+      json["metric"] = spec.Metric();
       json["min_delta"] = spec.min_delta;
       json["lower_is_better"] = spec.lower_is_better;
       json["challenger"] = side(challenger);

@@ -179,11 +179,7 @@ Result<std::unique_ptr<serving::ServedModel>> RemoteModelLoader::Load(std::strin
 Result<int> RemoteModelLoader::AliasVersion(const std::string& model, const std::string& alias) {
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(mirror_.Sync().status());
-  ASSIGN_OR_RETURN(auto aliases, mirror_.store().Aliases(model));
-  auto it = aliases.find(alias);
-  if (it == aliases.end())
-    return Error(Code::kNotFound, "alias '{}@{}' is not set on the remote", model, alias);
-  return it->second;
+  return conveyor::AliasVersion(mirror_.store(), model, alias);
 }
 
 }  // namespace conveyor::cli

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <thread>
 
@@ -245,12 +244,8 @@ class ServeCommand : public Command {
       ASSIGN_OR_RETURN(follow_store,
                        OpenProjectRegistry(opened->project, opened->config, registry_));
       std::string model = reference.substr(0, reference.find('@'));
-      read_alias = [store = follow_store.get(), model, name = *alias]() -> Result<int> {
-        ASSIGN_OR_RETURN(auto aliases, store->Aliases(model));
-        auto it = aliases.find(name);
-        if (it == aliases.end())
-          return Error(Code::kNotFound, "alias '{}@{}' is not set", model, name);
-        return it->second;
+      read_alias = [store = follow_store.get(), model, name = *alias] {
+        return AliasVersion(*store, model, name);
       };
     }
     // With PostgreSQL, NOTIFY says at once that the alias moved
@@ -322,8 +317,7 @@ class ServeCommand : public Command {
     ASSIGN_OR_RETURN(ModelRef ref, ParseModelRef(reference));
     if (ref.kind != ModelRef::Kind::kName)
       return std::optional<std::string>();
-    Result<std::map<std::string, int>> aliases = store.Aliases(ref.model);
-    if (!aliases.ok() || !aliases->contains(ref.selector))
+    if (!AliasVersion(store, ref.model, ref.selector).ok())
       return std::optional<std::string>();  // a tag, or an unknown model: Replace says
     return std::optional<std::string>(ref.selector);
   }

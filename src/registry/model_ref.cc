@@ -136,4 +136,12 @@ Result<ModelVersion> ResolveModelRef(RegistryStore& store, std::string_view text
   return ResolveModelRef(store, ref);
 }
 
+Result<int> AliasVersion(RegistryStore& store, std::string_view model, std::string_view alias) {
+  ASSIGN_OR_RETURN(auto aliases, store.Aliases(model));
+  auto it = aliases.find(std::string(alias));
+  if (it == aliases.end())
+    return Error(Code::kNotFound, "alias '{}@{}' is not set", model, alias);
+  return it->second;
+}
+
 }  // namespace conveyor

@@ -55,4 +55,9 @@ Result<ModelVersion> ResolveModelRef(RegistryStore& store, const ModelRef& ref);
 // ParseModelRef, then ResolveModelRef.
 Result<ModelVersion> ResolveModelRef(RegistryStore& store, std::string_view text);
 
+// The version `model@alias` points at now. kNotFound ("alias
+// 'digits@production' is not set") when it is unset; the store's kNotFound
+// for an unknown model.
+Result<int> AliasVersion(RegistryStore& store, std::string_view model, std::string_view alias);
+
 }  // namespace conveyor

@@ -48,8 +48,10 @@ bool Reaches(double improvement, double min_delta, double a, double b) {
 
 }  // namespace
 
+std::string GateSpec::Metric() const { return file.empty() ? key : file + ":" + key; }
+
 std::string GateSpec::ToString() const {
-  std::string text = file.empty() ? key : file + ":" + key;
+  std::string text = Metric();
   if (min_delta != 0)
     text += ":" + Number(min_delta);
   return text;
@@ -121,7 +123,7 @@ Result<std::optional<double>> FindMetric(const nlohmann::ordered_json& metrics,
 Result<GateDecision> DecidePromotion(const GateSpec& spec, std::string_view model,
                                      std::string_view alias, const Contender& challenger,
                                      const Contender& champion) {
-  std::string metric = spec.file.empty() ? spec.key : spec.file + ":" + spec.key;
+  const std::string metric = spec.Metric();
   if (!challenger.value.has_value()) {
     return Error(Code::kInvalid, "cannot compare on '{}': {} has no such metric", metric,
                  Describe(model, challenger));
@@ -195,11 +197,12 @@ Result<PromotionOutcome> PromoteIfBetter(RegistryStore& store, std::string_view 
   outcome.model = version.model;
   outcome.alias = std::string(alias);
   ASSIGN_OR_RETURN(outcome.challenger, ContenderFor(store, version, spec));
-  ASSIGN_OR_RETURN(auto aliases, store.Aliases(version.model));
-  auto held = aliases.find(outcome.alias);
-  if (held != aliases.end()) {
-    ASSIGN_OR_RETURN(ModelVersion holder, store.GetModelVersion(version.model, held->second));
+  Result<int> held = AliasVersion(store, version.model, alias);
+  if (held.ok()) {
+    ASSIGN_OR_RETURN(ModelVersion holder, store.GetModelVersion(version.model, *held));
     ASSIGN_OR_RETURN(outcome.champion, ContenderFor(store, holder, spec));
+  } else if (held.status().code() != Code::kNotFound) {
+    return held.status();
   }
   ASSIGN_OR_RETURN(outcome.decision, DecidePromotion(spec, outcome.model, outcome.alias,
                                                      outcome.challenger, outcome.champion));

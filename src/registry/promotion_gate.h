@@ -31,6 +31,8 @@ struct GateSpec {
   double min_delta = 0;  // >= 0
   bool lower_is_better = false;
 
+  // "metrics.json:accuracy" or "accuracy": the metric, without the margin.
+  std::string Metric() const;
   // "metrics.json:accuracy:0.01", as the user would type it back.
   std::string ToString() const;
 };

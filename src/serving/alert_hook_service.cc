@@ -10,9 +10,10 @@ Status AlertHookService::AddRoutes(Router& router) {
 }
 
 HttpResponse AlertHookService::Handle(const HttpRequest& request) {
-  if (!nlohmann::json::accept(request.body))
+  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded())
     return JsonError(400, "invalid_json", "the body is not JSON");
-  Result<AlertmanagerPayload> payload = ParseAlertmanagerPayload(request.body);
+  Result<AlertmanagerPayload> payload = ParseAlertmanagerJson(body);
   if (!payload.ok())
     return JsonError(422, "invalid_alert", payload.status().message());
   RetrainOutcome outcome = trigger_.OnAlerts(*payload);

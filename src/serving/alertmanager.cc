@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 namespace conveyor::serving {
 
 namespace {
@@ -65,6 +63,10 @@ Result<AlertmanagerPayload> ParseAlertmanagerPayload(std::string_view body) {
   Json json = Json::parse(body, nullptr, false);
   if (json.is_discarded())
     return Error(Code::kInvalid, "the body is not JSON");
+  return ParseAlertmanagerJson(json);
+}
+
+Result<AlertmanagerPayload> ParseAlertmanagerJson(const Json& json) {
   if (!json.is_object())
     return Error(Code::kInvalid, "expected a JSON object (Alertmanager's webhook payload)");
   ASSIGN_OR_RETURN(std::string version, StringField(json, "version", ""));

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,8 @@ struct AlertmanagerPayload {
 inline constexpr size_t kMaxAlertsPerPayload = 1000;
 
 // kInvalid naming the field at fault.
+Result<AlertmanagerPayload> ParseAlertmanagerJson(const nlohmann::json& json);
+// The same from the body's text; kInvalid "the body is not JSON" too.
 Result<AlertmanagerPayload> ParseAlertmanagerPayload(std::string_view body);
 
 }  // namespace conveyor::serving

@@ -2,13 +2,16 @@
 // trained digits project uploads the model objects and experiment records;
 // `conveyor serve --remote` in an empty directory (no project, no Git) lists
 // the experiments, serves a model by tag, swaps to another, and follows an
-// alias promoted and pushed after it started; `conveyor pull` in a fresh
+// alias promoted and pushed after it started (by /replace_ml_model, and by
+// itself when it follows the alias); `conveyor pull` in a fresh
 // clone brings the experiments into that clone's registry.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "testing/cli_runner.h"
 #include "testing/sample_png.h"
@@ -114,6 +117,36 @@ TEST_F(ServeRemoteTest, PushedRegistryIsServedWithoutACheckout) {
   EXPECT_EQ(server.Stop(), "0\n") << ReadFile(server_dir_ / "serve.err");
   EXPECT_NE(ReadFile(server_dir_ / "serve.err").find("Mirroring"), std::string::npos);
   EXPECT_TRUE(fs::exists(server_dir_ / "state" / "registry.db"));
+}
+
+// A server with no checkout following `production` on the remote: a
+// promotion pushed from the project reaches it by itself.
+TEST_F(ServeRemoteTest, AFollowerSwapsWhenAPromotionIsPushed) {
+  ASSERT_EQ(Run("exp run -S train.max_depth=2 -n shallow").exit_code, 0);
+  std::vector<std::string> tags = Tags();
+  ASSERT_EQ(tags.size(), 2U);
+  ASSERT_EQ(Run("model promote digits@" + tags[0] + " production").exit_code, 0);
+  ASSERT_EQ(Run("push").exit_code, 0);
+
+  testing::ServeProcess server(server_dir_);
+  server.Start("--no-auth --remote " + (dir_ / "store").string() +
+               " --state-dir state -m digits@production --follow-interval 0.3");
+  ASSERT_FALSE(HasFatalFailure());
+  auto served = [&] {
+    return server.Curl("-F file=@sample.png " + server.url() + "/predict")
+        .first["model"]["tag"]
+        .get<std::string>();
+  };
+  EXPECT_EQ(served(), tags[0]);
+  ASSERT_EQ(Run("model promote digits@shallow production").exit_code, 0);
+  ASSERT_EQ(Run("push").exit_code, 0);
+  bool swapped = false;
+  for (int i = 0; i < 150 && !swapped; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    swapped = served() == "shallow";
+  }
+  EXPECT_TRUE(swapped) << ReadFile(server_dir_ / "serve.err");
+  EXPECT_EQ(server.Stop(), "0\n");
 }
 
 TEST_F(ServeRemoteTest, PullBringsExperimentsIntoAFreshClone) {
