@@ -8,7 +8,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -21,6 +20,22 @@ int DecodeStatus(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A /proc file's text, or "" when it cannot be read. Read with plain
+// read(2): a process that exits between open and read makes the read fail
+// with ESRCH, which an ifstream turns into an exception.
+std::string ReadProcFile(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return {};
+  std::string text;
+  char buffer[512];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<size_t>(n));
+  ::close(fd);
+  return n < 0 ? std::string() : text;
+}
+
 // The pids whose parent is this process, from /proc/<pid>/stat (the field
 // after the command name, which is in parentheses and may hold spaces).
 std::vector<pid_t> OwnChildren() {
@@ -31,8 +46,7 @@ std::vector<pid_t> OwnChildren() {
     const std::string name = it->path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
       continue;
-    std::ifstream in(it->path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string stat = ReadProcFile(it->path() / "stat");
     const size_t paren = stat.rfind(')');
     if (paren == std::string::npos)
       continue;
