@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/percent_encoding.h"
 #include "common/redact.h"
 #include "common/strings.h"
 
@@ -30,20 +31,6 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexDigitValue(text[i + 1]) >= 0 &&
-        HexDigitValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(HexDigitValue(text[i + 1]) * 16 + HexDigitValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // Every spelling of a password `url` may carry, found without libpq (which
 // may have rejected the URL): "scheme://user:PASS@host" and "password=PASS"
 // in the query or a conninfo string, raw and percent-decoded.
@@ -53,7 +40,7 @@ std::vector<std::string> PasswordsIn(std::string_view url) {
     if (raw.empty())
       return;
     found.emplace_back(raw);
-    std::string decoded = PercentDecode(raw);
+    std::string decoded = PercentDecodeOrKeep(raw);
     if (decoded != raw)
       found.push_back(std::move(decoded));
   };

@@ -249,9 +249,17 @@ TEST(DvcConfigUrlTest, PasswordsInUrlsAreSplitOffAndNeverQuoted) {
   auto ssh = ParseSupportedRemoteUrl("sftp://alice:pw%40x@host:22/srv");
   ASSERT_TRUE(ssh.ok());
   EXPECT_EQ(ssh->user, "alice");
-  EXPECT_EQ(ssh->password, "pw%40x");
+  EXPECT_EQ(ssh->password, "pw@x") << "percent-decoded, as URLs encode userinfo";
   EXPECT_EQ(ssh->host, "host");
   EXPECT_EQ(ssh->url, "ssh://alice:pw%40x@host:22/srv");  // written as given
+  auto encoded_user = ParseSupportedRemoteUrl("ssh://d%C3%A9v%3Aops@host/srv");
+  ASSERT_TRUE(encoded_user.ok());
+  EXPECT_EQ(encoded_user->user, "d\xc3\xa9v:ops");
+  EXPECT_EQ(encoded_user->password, "");
+  // A raw '%' that starts no escape is kept as written.
+  auto raw_percent = ParseSupportedRemoteUrl("ssh://bob:50%off@host/srv");
+  ASSERT_TRUE(raw_percent.ok());
+  EXPECT_EQ(raw_percent->password, "50%off");
   // A raw '/' in the password.
   auto slash = ParseSupportedRemoteUrl("ssh://alice:ab/cd@host:22/srv");
   ASSERT_TRUE(slash.ok());

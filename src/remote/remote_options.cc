@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "common/nearest.h"
+#include "common/percent_encoding.h"
 #include "common/redact.h"
 
 namespace conveyor {
@@ -142,10 +143,12 @@ Result<RemoteUrl> ParseRemoteUrl(std::string_view url) {
     // raw '/', '?' or '#' is read (and masked) whole.
     if (size_t at = UrlUserinfoEnd(rest); at != std::string_view::npos) {
       std::string_view userinfo = rest.substr(0, at);
+      // Percent-encoded as URLs need ("p%40ss" for "p@ss"); a raw '%' that
+      // starts no escape is kept.
       size_t colon = userinfo.find(':');
-      parsed.user = std::string(userinfo.substr(0, colon));
+      parsed.user = PercentDecodeOrKeep(userinfo.substr(0, colon));
       if (colon != std::string_view::npos)
-        parsed.password = std::string(userinfo.substr(colon + 1));
+        parsed.password = PercentDecodeOrKeep(userinfo.substr(colon + 1));
       std::string_view host_and_path = rest.substr(at + 1);
       slash = host_and_path.find('/');
       authority = host_and_path.substr(0, slash);

@@ -30,9 +30,10 @@ struct RemoteUrl {
   std::string url;
   std::string scheme;  // "" for a plain path
   std::string host;    // s3: the bucket; ssh: the host
-  std::string user;    // ssh only, may be empty
-  // ssh only: the password of "ssh://user:password@host/path", may be
-  // empty. Never print it; print RedactUrlPasswords(url) (common/redact.h).
+  std::string user;    // ssh only, percent-decoded, may be empty
+  // ssh only: the password of "ssh://user:password@host/path",
+  // percent-decoded ("p%40ss" is "p@ss"), may be empty. Never print it;
+  // print RedactUrlPasswords(url) (common/redact.h).
   std::string password;
   int port = 0;      // ssh only; 0 when not given
   std::string path;  // s3: the prefix without leading '/'; else the path

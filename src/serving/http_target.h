@@ -8,13 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/percent_encoding.h"
 #include "common/status.h"
 
 namespace conveyor::serving {
 
-// Decodes %XX escapes; with `plus_is_space` (query strings), '+' becomes ' '.
-// Returns nullopt on a malformed escape ("%", "%2", "%zz").
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+// PercentDecode (common/percent_encoding.h) is used here too.
+using conveyor::PercentDecode;
 
 struct ParsedTarget {
   std::string path;                          // decoded, without the query
