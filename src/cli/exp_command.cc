@@ -5,6 +5,7 @@
 #include "cli/registry_commands.h"
 #include "cli/run_pipeline.h"
 #include "experiments/exp_table.h"
+#include "experiments/pending_experiments.h"
 #include "registry/registry_json.h"
 #include "report/metrics_diff.h"
 #include "report/params_diff.h"
@@ -93,14 +94,28 @@ class ExpCommand : public Command {
       return RunPipeline(global, console, run_options_);
     }
     ASSIGN_OR_RETURN(std::unique_ptr<OpenedRegistry> registry, OpenRegistry(global, registry_));
-    if (show_->parsed())
+    if (show_->parsed()) {
+      NotePending(registry->project, console);
       return Show(*registry->store, console);
+    }
     if (diff_->parsed())
       return Diff(*registry->store, console);
     return Remove(*registry->store, console);
   }
 
  private:
+  // Runs an earlier registry failure kept back are not in the table yet.
+  static void NotePending(const Project& project, Console& console) {
+    Result<std::vector<std::filesystem::path>> pending =
+        ListPendingExperiments(PendingExperimentsDir(project.root()));
+    if (pending.ok() && !pending->empty()) {
+      console.Note(fmt::format(
+          "{} run(s) in .conveyor/pending/ wait to be recorded (the registry could not be "
+          "written when they ran); the next 'conveyor repro' records them",
+          pending->size()));
+    }
+  }
+
   Status Show(RegistryStore& store, Console& console) {
     ExperimentQuery query;
     query.limit = limit_;

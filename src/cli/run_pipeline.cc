@@ -7,6 +7,7 @@
 #include "cli/registry_commands.h"
 #include "common/subprocess.h"
 #include "experiments/experiment_builder.h"
+#include "experiments/pending_experiments.h"
 #include "experiments/registry_location.h"
 #include "pipeline/conveyor_config.h"
 #include "registry/store_rules.h"
@@ -70,19 +71,67 @@ class RecordingListener : public ConsoleListener {
   std::atomic<bool> started_ = false;
 };
 
-Status Record(const LoadedPipeline& loaded, const ConveyorConfig& config, const GitContext& git,
-              const RunInfo& run, RegistryStore& store, Console& console) {
-  ASSIGN_OR_RETURN(ExperimentDraft draft,
-                   BuildExperiment(loaded.project, loaded.workspace, config, git, run));
-  ASSIGN_OR_RETURN(auto recorded, RecordExperiment(store, std::move(draft), CurrentActor()));
-  const auto& [record, versions] = recorded;
+// How a file under the project is shown: relative to its root.
+std::string InProject(const Project& project, const std::filesystem::path& file) {
+  return file.lexically_relative(project.root()).string();
+}
+
+void SayRecorded(Console& console, const ExperimentRecord& record,
+                 const std::vector<ModelVersion>& versions, std::string_view kept_from = "") {
   std::string models;
   for (const ModelVersion& version : versions)
     models += fmt::format("{}{} v{}", models.empty() ? "; registered " : ", ", version.model,
                           version.version);
-  console.Out(fmt::format("Experiment {}{} recorded ({}){}.", record.tag,
+  console.Out(fmt::format("Experiment {}{} recorded ({}){}{}.", record.tag,
                           record.dirty ? " (uncommitted changes)" : "",
-                          ExperimentStatusName(record.status), models));
+                          ExperimentStatusName(record.status), models,
+                          kept_from.empty() ? "" : fmt::format(" from {}", kept_from)));
+}
+
+// Records the runs an earlier registry failure left in .conveyor/pending/.
+// Failing that (the registry is still unwritable) only warns: this run is
+// then kept beside them.
+void RecordPending(const Project& project, RegistryStore& store, Console& console) {
+  const std::filesystem::path dir = PendingExperimentsDir(project.root());
+  Result<std::vector<RecordedPending>> recorded = RecordPendingExperiments(store, dir);
+  if (!recorded.ok()) {
+    console.Warn("experiments kept in " + InProject(project, dir) +
+                 " from earlier runs were not recorded: " + recorded.status().message());
+    return;
+  }
+  for (const RecordedPending& entry : *recorded) {
+    if (entry.already_recorded) {
+      console.Note(fmt::format("Experiment {} was recorded already; removed {}", entry.record.tag,
+                               InProject(project, entry.file)));
+    } else {
+      SayRecorded(console, entry.record, entry.versions, InProject(project, entry.file));
+    }
+  }
+}
+
+Status Record(const LoadedPipeline& loaded, const ConveyorConfig& config, const GitContext& git,
+              const RunInfo& run, RegistryStore& store, Console& console) {
+  ASSIGN_OR_RETURN(ExperimentDraft draft,
+                   BuildExperiment(loaded.project, loaded.workspace, config, git, run));
+  const std::string actor = CurrentActor();
+  for (NewModelVersion& model : draft.models)
+    model.created_by = actor;
+  Result<std::pair<ExperimentRecord, std::vector<ModelVersion>>> recorded =
+      RecordExperiment(store, draft, actor);
+  if (!recorded.ok()) {
+    // The outputs are cached and dvc.lock is written: a rerun would find
+    // nothing to run, so the record is kept for the next one to add.
+    Result<std::filesystem::path> kept =
+        KeepPendingExperiment(PendingExperimentsDir(loaded.project.root()), draft);
+    if (!kept.ok()) {
+      return recorded.status().WithContext(
+          fmt::format("and it could not be kept for later ({})", kept.status().message()));
+    }
+    return Error(recorded.status().code(),
+                 "{}; the record is kept in {} and the next 'conveyor repro' records it",
+                 recorded.status().message(), InProject(loaded.project, *kept));
+  }
+  SayRecorded(console, recorded->first, recorded->second);
   return OkStatus();
 }
 
@@ -132,6 +181,7 @@ Status RunPipeline(const GlobalOptions& global, Console& console,
         }
       }
     }
+    RecordPending(loaded->project, *store, console);
   }
   if (!options.overrides.empty()) {
     ASSIGN_OR_RETURN(std::vector<std::string> changed,

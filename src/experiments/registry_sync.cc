@@ -549,6 +549,28 @@ std::string ExperimentSyncId(const ExperimentRecord& record) {
                             ExperimentStatusName(record.status)));
 }
 
+Json ExperimentDraftJson(const ExperimentRecord& record,
+                         const std::vector<NewModelVersion>& models) {
+  std::vector<ModelVersion> versions;
+  versions.reserve(models.size());
+  for (const NewModelVersion& model : models) {
+    versions.push_back(ModelVersion{.model = model.model,
+                                    .path = model.path,
+                                    .md5 = model.md5,
+                                    .spec_path = model.spec_path,
+                                    .description = model.description,
+                                    .created_by = model.created_by,
+                                    .created_at_ms = record.finished_at_ms});
+  }
+  return ExperimentFile(record, versions);
+}
+
+Result<std::pair<ExperimentRecord, std::vector<NewModelVersion>>> ParseExperimentDraftJson(
+    const Json& file, const std::string& where) {
+  ASSIGN_OR_RETURN(PendingRecord parsed, ParseExperimentFile(file, where));
+  return std::make_pair(std::move(*parsed.experiment), std::move(parsed.models));
+}
+
 std::string VersionSyncId(std::string_view model, std::string_view md5) {
   return Md5Hex(fmt::format("conveyor version\n{}\n{}", model, md5));
 }

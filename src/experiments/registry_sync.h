@@ -38,6 +38,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "registry/registry_store.h"
@@ -51,6 +53,18 @@ inline constexpr std::string_view kRemoteRegistryPrefix = "conveyor/registry/v1/
 // The identity a record travels under (32 hex digits).
 std::string ExperimentSyncId(const ExperimentRecord& record);
 std::string VersionSyncId(std::string_view model, std::string_view md5);
+
+// The record form of one experiment and the model versions it produced
+// (experiments/<id>.json on a remote), for records that are not in a store
+// yet: a run whose registry write failed keeps its experiment in this form
+// (pending_experiments.h). The versions are dated at the run's end.
+nlohmann::ordered_json ExperimentDraftJson(const ExperimentRecord& record,
+                                           const std::vector<NewModelVersion>& models);
+// Reads that form back; errors name `where` and the field at fault. The
+// record is not `named` (a name taken meanwhile gets the ".2" suffix rather
+// than failing for ever).
+Result<std::pair<ExperimentRecord, std::vector<NewModelVersion>>> ParseExperimentDraftJson(
+    const nlohmann::ordered_json& file, const std::string& where);
 
 // The cache objects (md5s, ".dir" for directories) of every model version in
 // `store`: what a push must upload for the records to be servable.

@@ -334,6 +334,31 @@ class RegistryFaultsTest : public FaultsTest {
     return text;
   }
 
+  // Another process takes the write lock (python's sqlite3, BEGIN
+  // EXCLUSIVE: in WAL mode readers go on, writers wait) until Release().
+  void HoldWriteLock() {
+    ASSERT_EQ(Shell(project_,
+                    "timeout 60 /usr/bin/python3 -c \"import sqlite3, time; "
+                    "c = sqlite3.connect('.conveyor/registry.db', isolation_level=None); "
+                    "c.execute('BEGIN EXCLUSIVE'); open('locked', 'w').close(); "
+                    "time.sleep(60)\" >holder.log 2>&1 & echo $! >holder.pid"),
+              0);
+    ASSERT_TRUE(WaitUntil(milliseconds(10000), [&] { return fs::exists(project_ / "locked"); }))
+        << ReadFile(project_ / "holder.log");
+  }
+  // The holder killed, and gone (bounded wait).
+  void ReleaseWriteLock() {
+    ASSERT_EQ(Shell(project_,
+                    "kill $(cat holder.pid) && for i in $(seq 100); do "
+                    "kill -0 $(cat holder.pid) 2>/dev/null || break; sleep 0.05; done"),
+              0);
+    fs::remove(project_ / "holder.pid");
+    fs::remove(project_ / "locked");
+  }
+  std::string LockedError() const {
+    return "registry database " + db_.string() + " is locked by another process (waited 10000 ms)";
+  }
+
   fs::path db_;
 };
 
@@ -341,14 +366,7 @@ class RegistryFaultsTest : public FaultsTest {
 // in WAL mode readers go on, writers wait). Writers give up after the busy
 // timeout (10 s) with one line naming the database; nothing half-written.
 TEST_F(RegistryFaultsTest, LockedRegistryFailsWritersClearlyAndKeepsServingReaders) {
-  ASSERT_EQ(Shell(project_,
-                  "timeout 60 /usr/bin/python3 -c \"import sqlite3, time; "
-                  "c = sqlite3.connect('.conveyor/registry.db', isolation_level=None); "
-                  "c.execute('BEGIN EXCLUSIVE'); open('locked', 'w').close(); time.sleep(60)\" "
-                  ">holder.log 2>&1 & echo $! >holder.pid"),
-            0);
-  ASSERT_TRUE(WaitUntil(milliseconds(10000), [&] { return fs::exists(project_ / "locked"); }))
-      << ReadFile(project_ / "holder.log");
+  ASSERT_NO_FATAL_FAILURE(HoldWriteLock());
 
   // Readers are not blocked.
   EXPECT_EQ(Versions(), "v1[] ");
@@ -360,26 +378,66 @@ TEST_F(RegistryFaultsTest, LockedRegistryFailsWritersClearlyAndKeepsServingReade
   const auto start = std::chrono::steady_clock::now();
   auto promote = Run("model promote m1@1 production");
   const auto waited = std::chrono::steady_clock::now() - start;
-  const std::string locked = "conveyor: error: registry database " + db_.string() +
-                             " is locked by another process (waited 10000 ms)\n";
+  const std::string locked = "conveyor: error: " + LockedError() + "\n";
   EXPECT_EQ(promote.exit_code, 1);
   EXPECT_EQ(promote.err, locked);
   EXPECT_GE(waited, std::chrono::seconds(9));
   EXPECT_EQ(register_v2.Wait(milliseconds(20000)), 1);
   EXPECT_EQ(register_v2.log(), locked);
 
-  // Released: the holder killed, and gone (bounded wait).
-  ASSERT_EQ(Shell(project_,
-                  "kill $(cat holder.pid) && for i in $(seq 100); do "
-                  "kill -0 $(cat holder.pid) 2>/dev/null || break; sleep 0.05; done"),
-            0);
-  fs::remove(project_ / "holder.pid");
+  ASSERT_NO_FATAL_FAILURE(ReleaseWriteLock());
   EXPECT_EQ(Versions(), "v1[] ");  // no half row
   auto promoted = Run("model promote m1@1 production");
   EXPECT_EQ(promoted.out, "m1@production: v1\n") << promoted.err;
   auto v2 = Run("model register m1 --path m2");
   EXPECT_EQ(v2.out, "Registered m1 v2 (m2)\n") << v2.err;
   EXPECT_EQ(Versions(), "v2[] v1[\"production\"] ");
+}
+
+// A pipeline run whose registry write fails loses no experiment: its
+// outputs are cached and dvc.lock written, so a rerun has nothing to run;
+// the record waits in .conveyor/pending/ and the next repro adds it.
+TEST_F(RegistryFaultsTest, ReproAgainstALockedRegistryKeepsItsExperimentForTheNextRun) {
+  WriteFile(project_ / "dvc.yaml",
+            "stages:\n  train:\n    cmd: mkdir -p tm && cp m2/model.json m2/model.yaml tm/\n"
+            "    deps: [m2]\n    outs: [tm]\n");
+  WriteFile(project_ / "conveyor.yaml", "models:\n  m1:\n    path: tm\n");
+  ASSERT_NO_FATAL_FAILURE(HoldWriteLock());
+  auto locked = Run("repro", "CONVEYOR_USER=ada ");
+  ExpectErrorLine(locked, {LockedError(), "the record is kept in .conveyor/pending/",
+                           "the next 'conveyor repro' records it"});
+  EXPECT_NE(locked.err.find("Running stage 'train'"), std::string::npos) << locked.err;
+  EXPECT_EQ(Run("status").out, kUpToDate);  // the run itself is complete
+  std::vector<std::string> kept;
+  for (const auto& entry : fs::directory_iterator(project_ / ".conveyor/pending"))
+    kept.push_back(entry.path().filename().string());
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_TRUE(kept[0].ends_with("-workspace.json")) << kept[0];
+  EXPECT_EQ(Versions(), "v1[] ");
+  auto waiting = Run("exp show");
+  EXPECT_NE(waiting.err.find("1 run(s) in .conveyor/pending/ wait to be recorded"),
+            std::string::npos)
+      << waiting.err;
+  ASSERT_NO_FATAL_FAILURE(ReleaseWriteLock());
+
+  auto rerun = Run("repro", "CONVEYOR_USER=bob ");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(rerun.out.substr(0, rerun.out.find(" from ")),
+            "Experiment workspace recorded (succeeded); registered m1 v2")
+      << rerun.out;
+  EXPECT_NE(rerun.out.find(kUpToDate), std::string::npos) << rerun.out;
+  EXPECT_FALSE(fs::exists(project_ / ".conveyor/pending") &&
+               !fs::is_empty(project_ / ".conveyor/pending"));
+  EXPECT_EQ(Versions(), "v2[] v1[] ");
+  auto show = Run("model show m1@2 --json");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(Json::parse(show.out).value("created_by", ""), "ada");  // who ran it
+  auto exps = Run("exp show --json");
+  ASSERT_EQ(exps.exit_code, 0) << exps.err;
+  EXPECT_EQ(Json::parse(exps.out).size(), 1u);
+  // Recorded once: a third run records nothing more.
+  auto third = Run("repro");
+  EXPECT_EQ(third.out, kUpToDate) << third.err;
 }
 
 // The database file replaced by something that is not a database (a bad
