@@ -21,6 +21,7 @@ std::unique_ptr<Command> MakeExpCommand();
 std::unique_ptr<Command> MakeModelCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakeTokenCommand();
+std::unique_ptr<Command> MakeFeedbackCommand();
 std::unique_ptr<Command> MakePlotsCommand();
 std::unique_ptr<Command> MakeReportCommand();
 std::unique_ptr<Command> MakeRemoteCommand();

@@ -37,6 +37,7 @@
 #include "serving/model_manager.h"
 #include "serving/model_service.h"
 #include "serving/openapi.h"
+#include "serving/prediction_log.h"
 #include "serving/retrain_trigger.h"
 #include "serving/serve_routes.h"
 #include "serving/tls_credentials.h"
@@ -135,6 +136,24 @@ class ServeCommand : public Command {
         ->check(CLI::Range(size_t{1}, size_t{10000000}));
     app.add_flag("--no-feedback", no_feedback_,
                  "Remember no predictions and serve no POST /feedback");
+    app.add_option("--log-predictions", prediction_log_.dir,
+                   "Log each prediction's raw input and each label sent to POST /feedback to "
+                   "JSON Lines segments in DIR, for 'conveyor feedback export' to turn into "
+                   "training data")
+        ->type_name("DIR");
+    app.add_option("--log-sample", prediction_log_.sample,
+                   "Prediction log: the share of requests logged (a request's rows and its "
+                   "feedback together)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.000001, 1.0));
+    app.add_option("--log-segment-mb", log_segment_mb_,
+                   "Prediction log: start a new segment file after N MiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 20));
+    app.add_option("--log-max-mb", log_max_mb_,
+                   "Prediction log: remove the oldest segments while DIR holds more than N MiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 24));
     app.add_option("--retrain-on", retrain_.alerts_list,
                    "Alert name (Alertmanager's alertname) whose firing starts --retrain-command "
                    "through POST /hooks/alertmanager; repeatable")
@@ -402,9 +421,23 @@ class ServeCommand : public Command {
     std::vector<serving::PredictionObserver*> told;
     if (metrics != nullptr)
       told.push_back(metrics.get());
+    std::unique_ptr<serving::PredictionLog> prediction_log;
+    if (!prediction_log_.dir.empty()) {
+      serving::PredictionLogOptions options = prediction_log_;
+      options.segment_bytes = uint64_t{log_segment_mb_} << 20;
+      options.max_bytes = uint64_t{log_max_mb_} << 20;
+      options.note = [&console](std::string_view line) { console.Warn(std::string(line)); };
+      ASSIGN_OR_RETURN(prediction_log, serving::PredictionLog::Open(std::move(options)));
+      told.push_back(prediction_log.get());
+      console.Note(fmt::format(
+          "Logging {}predictions and feedback to {} (segments of {} MiB, at most {} MiB)",
+          prediction_log_.sample < 1 ? fmt::format("{:g}% of ", prediction_log_.sample * 100) : "",
+          prediction_log_.dir.string(), log_segment_mb_, log_max_mb_));
+    }
     if (!no_feedback_) {
       tracker = std::make_unique<serving::FeedbackTracker>(feedback_);
-      feedback = std::make_unique<serving::FeedbackService>(manager, *tracker);
+      feedback =
+          std::make_unique<serving::FeedbackService>(manager, *tracker, prediction_log.get());
       told.push_back(tracker.get());
       if (metrics != nullptr)
         metrics->SetFeedbackSource(tracker.get(), feedback_min_outcomes_);
@@ -613,6 +646,9 @@ class ServeCommand : public Command {
   serving::FeedbackOptions feedback_;
   size_t feedback_min_outcomes_ = 50;
   bool no_feedback_ = false;
+  serving::PredictionLogOptions prediction_log_;
+  uint32_t log_segment_mb_ = 64;
+  uint32_t log_max_mb_ = 1024;
   double follow_seconds_ = 2.0;
   bool no_follow_ = false;
   bool metrics_auth_ = false;

@@ -40,76 +40,27 @@ std::string FormatAccessLogLine(const RequestRecord& record) {
 
 AccessLog::AccessLog(std::function<void(std::string_view line)> sink) : sink_(std::move(sink)) {}
 
-AccessLog::AccessLog(std::ostream& out, AccessLogOptions options) : out_(&out), options_(options) {
-  buffer_.reserve(options_.buffer_bytes);
-  flusher_ = std::thread([this] { FlushLoop(); });
-}
-
-AccessLog::~AccessLog() {
-  if (flusher_.joinable()) {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    flusher_.join();
-  }
-  if (out_ != nullptr) {
-    Flush();
-  }
-}
+AccessLog::AccessLog(std::ostream& out, AccessLogOptions options)
+    : buffered_(std::make_unique<BufferedLines>(
+          [&out](std::string_view batch) {
+            out.write(batch.data(), static_cast<std::streamsize>(batch.size())).flush();
+          },
+          options)) {}
 
 void AccessLog::OnRequest(const RequestRecord& record) {
   std::string line = FormatAccessLogLine(record);
   line.push_back('\n');
-  if (out_ == nullptr) {
-    std::lock_guard lock(mu_);
-    sink_(line);
+  if (buffered_ != nullptr) {
+    buffered_->Add(line);
     return;
   }
-  bool full = false;
-  {
-    std::lock_guard lock(mu_);
-    const bool was_empty = buffer_.empty();
-    buffer_ += line;
-    full = buffer_.size() >= options_.buffer_bytes;
-    if (was_empty && !full) {
-      wake_.notify_one();  // starts the flush interval
-    }
-  }
-  if (full) {
-    Flush();
-  }
+  std::lock_guard lock(sink_mu_);
+  sink_(line);
 }
 
 void AccessLog::Flush() {
-  if (out_ == nullptr) {
-    return;
-  }
-  std::lock_guard write_lock(write_mu_);
-  std::string batch;
-  batch.reserve(options_.buffer_bytes);
-  {
-    std::lock_guard lock(mu_);
-    batch.swap(buffer_);
-  }
-  if (!batch.empty()) {
-    out_->write(batch.data(), static_cast<std::streamsize>(batch.size())).flush();
-  }
-}
-
-void AccessLog::FlushLoop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    wake_.wait(lock, [this] { return stop_ || !buffer_.empty(); });
-    if (stop_) {
-      return;
-    }
-    // Lines are waiting: give others the interval to join them.
-    wake_.wait_for(lock, options_.flush_interval, [this] { return stop_; });
-    lock.unlock();
-    Flush();
-    lock.lock();
+  if (buffered_ != nullptr) {
+    buffered_->Flush();
   }
 }
 

@@ -13,26 +13,21 @@
 // authorized with, appears only when a token was checked. Invalid UTF-8 in a
 // path is replaced (U+FFFD).
 //
-// Lines written to a stream are buffered: they go out in one write when
-// `buffer_bytes` have collected, at the latest `flush_interval` after the
-// first of them, and when the log is flushed or destroyed. At thousands of
-// requests per second a write per line would cost a system call and a lock
-// hand-over per request; this costs one per batch. A crash loses at most the
-// last `flush_interval` of lines; a graceful shutdown loses none. Each line
-// is written whole.
+// Lines written to a stream are buffered (buffered_lines.h): they go out in
+// one write per batch, at the latest `flush_interval` after the first line of
+// it. Each line is written whole.
 //
 // Thread safety: OnRequest and Flush may be called from any thread.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
 #include <string_view>
-#include <thread>
 
+#include "serving/buffered_lines.h"
 #include "serving/request_observer.h"
 
 namespace conveyor::serving {
@@ -40,10 +35,7 @@ namespace conveyor::serving {
 // The line for `record`, without the trailing newline.
 std::string FormatAccessLogLine(const RequestRecord& record);
 
-struct AccessLogOptions {
-  std::chrono::milliseconds flush_interval{200};
-  size_t buffer_bytes = size_t{64} * 1024;
-};
+using AccessLogOptions = BufferedLinesOptions;
 
 class AccessLog : public RequestObserver {
  public:
@@ -52,27 +44,15 @@ class AccessLog : public RequestObserver {
   explicit AccessLog(std::function<void(std::string_view line)> sink);
   // Buffered writes to `out`, which must outlive the log.
   explicit AccessLog(std::ostream& out, AccessLogOptions options = {});
-  ~AccessLog() override;
-  AccessLog(const AccessLog&) = delete;
-  AccessLog& operator=(const AccessLog&) = delete;
 
   void OnRequest(const RequestRecord& record) override;
   // Writes out whatever is buffered.
   void Flush();
 
  private:
-  void FlushLoop();
-
   std::function<void(std::string_view)> sink_;  // unbuffered mode
-  std::ostream* out_ = nullptr;                 // buffered mode
-  AccessLogOptions options_;
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::string buffer_;   // guarded by mu_
-  bool stop_ = false;    // guarded by mu_
-  std::mutex write_mu_;  // keeps batches in order; taken before mu_
-  std::thread flusher_;
+  std::mutex sink_mu_;
+  std::unique_ptr<BufferedLines> buffered_;  // buffered mode
 };
 
 }  // namespace conveyor::serving

@@ -102,6 +102,8 @@ HttpResponse FeedbackService::Handle(const HttpRequest& request) {
   Json results = Json::array();
   for (const Item& item : items) {
     FeedbackResult result = tracker_.AddFeedback(item.request_id, item.row, item.label);
+    if (log_ != nullptr)
+      log_->OnFeedback(item.request_id, item.row, item.label, result);
     ++counts[result.outcome];
     Json entry;
     entry["request_id"] = item.request_id;

@@ -20,6 +20,7 @@
 #include "serving/feedback_tracker.h"
 #include "serving/http_types.h"
 #include "serving/model_manager.h"
+#include "serving/prediction_log.h"
 #include "serving/router.h"
 
 namespace conveyor::serving {
@@ -28,9 +29,11 @@ inline constexpr size_t kMaxFeedbackItems = 10000;
 
 class FeedbackService {
  public:
-  // `manager` and `tracker` must outlive the service.
-  FeedbackService(const ModelManager& manager, FeedbackTracker& tracker)
-      : manager_(manager), tracker_(tracker) {}
+  // `manager`, `tracker` and `log` (may be null: no prediction log) must
+  // outlive the service.
+  FeedbackService(const ModelManager& manager, FeedbackTracker& tracker,
+                  PredictionLog* log = nullptr)
+      : manager_(manager), tracker_(tracker), log_(log) {}
 
   // Registers POST /feedback (route name "feedback").
   Status AddRoutes(Router& router);
@@ -40,6 +43,7 @@ class FeedbackService {
  private:
   const ModelManager& manager_;
   FeedbackTracker& tracker_;
+  PredictionLog* const log_;
 };
 
 }  // namespace conveyor::serving

@@ -75,6 +75,7 @@ FeedbackResult FeedbackTracker::AddFeedback(std::string_view request_id, size_t 
   }
   Remembered& entry = it->second;
   result.predicted = entry.labels[row];
+  result.model = entry.model;
   result.model_version = entry.version;
   if (entry.answered[row]) {
     result.outcome = FeedbackOutcome::kDuplicate;

@@ -62,6 +62,7 @@ std::string_view FeedbackOutcomeName(FeedbackOutcome outcome);
 struct FeedbackResult {
   FeedbackOutcome outcome = FeedbackOutcome::kUnknownRequest;
   std::string predicted;  // empty for unknown_request
+  std::string model;      // the model that predicted; empty for unknown_request
   int model_version = 0;  // the version that predicted; 0 for unknown_request
 };
 

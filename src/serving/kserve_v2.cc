@@ -194,10 +194,7 @@ HttpResponse KserveV2::Infer(const HttpRequest& request) const {
         RawFeatures(spec, std::span<const float>(values).subspan(r * row_size, row_size));
     if (!row.ok())
       return V2Error(400, row.error().message);
-    features.cols = row.value().cols;
-    features.values.insert(features.values.end(), row.value().values.begin(),
-                           row.value().values.end());
-    ++features.rows;
+    features.Append(row.value());
   }
   const auto start = std::chrono::steady_clock::now();
   Result<std::vector<Prediction>> predictions = model->Predict(features);

@@ -50,9 +50,7 @@ std::optional<InputError> AppendRow(const ml::ModelSpec& spec, std::span<const f
   if (!row.ok()) {
     return Invalid("row {}: {}", index + 1, row.error().message);
   }
-  out.cols = row.value().cols;
-  out.values.insert(out.values.end(), row.value().values.begin(), row.value().values.end());
-  ++out.rows;
+  out.Append(row.value());
   return std::nullopt;
 }
 
@@ -107,6 +105,14 @@ Result<std::vector<float>> JsonRow(const nlohmann::json& row, std::string_view w
 }
 
 }  // namespace
+
+void FeatureRows::Append(const FeatureRows& more) {
+  cols = more.cols;
+  raw_cols = more.raw_cols;
+  values.insert(values.end(), more.values.begin(), more.values.end());
+  raw.insert(raw.end(), more.raw.begin(), more.raw.end());
+  rows += more.rows;
+}
 
 int HttpStatusFor(InputErrorKind kind) {
   switch (kind) {
@@ -218,6 +224,8 @@ InputResult RawFeatures(const ml::ModelSpec& spec, std::span<const float> raw) {
   out.rows = 1;
   out.cols = features->size();
   out.values = std::move(*features);
+  out.raw_cols = raw.size();
+  out.raw.assign(raw.begin(), raw.end());
   return out;
 }
 

@@ -66,15 +66,25 @@ struct InputLimits {
 };
 
 // Rows x cols features, row-major, ready for the classifier.
+// Each row also keeps its raw input (the spec's height x width values
+// before preprocessing, pixels 0..255), so the prediction log can record
+// what a retraining pipeline's first stage reads.
 struct FeatureRows {
   size_t rows = 0;
   size_t cols = 0;
   std::vector<float> values;
+  size_t raw_cols = 0;
+  std::vector<float> raw;
 
   ml::DenseMatrix matrix() const { return {rows, cols, values}; }
   std::span<const float> row(size_t r) const {
     return std::span<const float>(values).subspan(r * cols, cols);
   }
+  std::span<const float> raw_row(size_t r) const {
+    return std::span<const float>(raw).subspan(r * raw_cols, raw_cols);
+  }
+  // Appends the rows of `more` (of the same widths).
+  void Append(const FeatureRows& more);
 };
 
 // Either FeatureRows or an InputError.

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "ml/samples.h"
 #include "testing/postgres_server.h"
 #include "testing/serve_process.h"
 
@@ -214,6 +215,80 @@ TEST_F(ContinuousTrainingTest, NoFollowAndTagsStayPut) {
 
 namespace conveyor {
 namespace {
+
+// The prediction log closes the loop's data side: inverted live inputs with
+// the labels a client sent back become samples the next pipeline run
+// trains on.
+TEST_F(ContinuousTrainingTest, LoggedPredictionsWithLabelsBecomeTrainingData) {
+  constexpr size_t kRows = 200;
+  Result<ml::SampleSet> test = ml::ReadSamples(dir_ / "work/test_raw.samples");
+  ASSERT_TRUE(test.ok()) << test.status().message();
+  Json instances = Json::array();
+  Json feedback = Json::array();
+  ml::SampleSet expected{.rows = 20, .cols = 20};
+  for (size_t i = 0; i < kRows; ++i) {
+    std::vector<float> inverted;
+    for (float pixel : test->sample(i))
+      inverted.push_back(255.0F - pixel);
+    instances.push_back(inverted);
+    expected.Add(test->labels[i], inverted);
+    feedback.push_back(
+        {{"request_id", "batch-1"}, {"row", i}, {"label", std::to_string(test->labels[i])}});
+  }
+  testing::WriteFile(dir_ / "instances.json", Json{{"instances", instances}}.dump());
+  testing::WriteFile(dir_ / "feedback.json", feedback.dump());
+
+  testing::ServeProcess server(dir_.path());
+  server.Start("--no-auth -m digits@1 --log-predictions logs");
+  ASSERT_FALSE(HasFatalFailure());
+  auto [predicted, code] = server.Curl(
+      "-H 'X-Request-Id: batch-1' -H 'Content-Type: application/json' "
+      "--data-binary @instances.json " +
+      server.url() + "/predict");
+  ASSERT_EQ(code, 200) << predicted.dump().substr(0, 300);
+  // Unlabelled requests stay out of the dataset.
+  ASSERT_EQ(server.Curl("-F file=@sample.png " + server.url() + "/predict").second, 200);
+  auto [joined, joined_code] = server.Curl(
+      "-H 'Content-Type: application/json' --data-binary "
+      "@feedback.json " +
+      server.url() + "/feedback");
+  ASSERT_EQ(joined_code, 200) << joined.dump().substr(0, 300);
+  EXPECT_EQ(joined["accepted"], kRows);
+  EXPECT_EQ(server.Stop(), "0\n");
+  EXPECT_NE(ReadFile(dir_ / "serve.err").find("Logging predictions and feedback to logs"),
+            std::string::npos);
+
+  auto exported = Run("feedback export logs -o data/feedback.samples --json");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  Json report = Json::parse(exported.out, nullptr, false);
+  EXPECT_EQ(report["examples"], kRows) << exported.out;
+  EXPECT_EQ(report["predictions"], kRows + 1);
+  EXPECT_EQ(report["feedback"], kRows);
+  Result<ml::SampleSet> written = ml::ReadSamples(dir_ / "data/feedback.samples");
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(written->labels, expected.labels);
+  EXPECT_EQ(written->pixels, expected.pixels);  // the raw inputs, exactly
+
+  // The next run trains on the sheet and the labelled live inputs.
+  auto repro = Run("repro");
+  ASSERT_EQ(repro.exit_code, 0) << repro.err;
+  EXPECT_NE(repro.out.find("digits-load: 5200 samples of 20x20 in 10 classes (200 from "
+                           "data/feedback.samples)"),
+            std::string::npos)
+      << repro.out;
+  EXPECT_NE(repro.out.find("registered digits v3"), std::string::npos) << repro.out;
+
+  // Nothing labelled: an error, and the dataset is left as it was.
+  ASSERT_EQ(
+      testing::Shell(dir_.path(), "mkdir empty && head -1 logs/*.jsonl >empty/predictions-1.jsonl"),
+      0);
+  auto none = Run("feedback export empty -o data/feedback.samples");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("no labelled predictions in 1 file(s) (1 predictions, 0 labels logged)"),
+            std::string::npos)
+      << none.err;
+  EXPECT_EQ(ml::ReadSamples(dir_ / "data/feedback.samples")->size(), kRows);
+}
 
 TEST_F(ContinuousTrainingTest, FeedbackJoinsPredictionsAndShowsLiveAccuracyOnMetrics) {
   testing::ServeProcess server(dir_.path());

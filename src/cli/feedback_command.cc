@@ -1,0 +1,190 @@
+// `conveyor feedback export`: the labelled predictions of a prediction log
+// (`conveyor serve --log-predictions DIR`, serving/prediction_log.h) as a
+// training dataset — every logged prediction a client sent the true label
+// for, with its raw input — written as a samples file (ml/samples.h, what
+// the digits pipeline's stages read) or CSV (label, then the pixels).
+#include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/file_util.h"
+#include "ml/samples.h"
+#include "serving/prediction_dataset.h"
+
+namespace conveyor::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+// Collects examples into one of the two output forms.
+class DatasetWriter {
+ public:
+  explicit DatasetWriter(bool csv) : csv_(csv) {}
+
+  Status Add(const serving::LabelledExample& example) {
+    if (count_ == 0) {
+      rows_ = example.rows;
+      cols_ = example.cols;
+      samples_.rows = rows_;
+      samples_.cols = cols_;
+      if (csv_) {
+        text_ = "label";
+        for (int i = 0; i < rows_ * cols_; ++i)
+          text_ += fmt::format(",x{}", i);
+        text_ += '\n';
+      }
+    } else if (example.rows != rows_ || example.cols != cols_) {
+      return Error(Code::kInvalid,
+                   "{}: a {}x{} input among {}x{} ones; export one model's log at a time "
+                   "(--model NAME)",
+                   example.where, example.rows, example.cols, rows_, cols_);
+    }
+    ++count_;
+    ++per_label_[example.label];
+    if (csv_) {
+      text_ += CsvField(example.label);
+      for (float value : example.input)
+        text_ += fmt::format(",{}", value);
+      text_ += '\n';
+      return OkStatus();
+    }
+    int32_t label = 0;
+    const char* end = example.label.data() + example.label.size();
+    auto [ptr, ec] = std::from_chars(example.label.data(), end, label);
+    if (ec != std::errc() || ptr != end || label < 0) {
+      return Error(Code::kInvalid,
+                   "{}: label '{}' is not a class number, which a samples file needs; export "
+                   "CSV instead (--format csv)",
+                   example.where, example.label);
+    }
+    samples_.Add(label, example.input);
+    return OkStatus();
+  }
+
+  std::string Bytes() const { return csv_ ? text_ : ml::EncodeSamples(samples_); }
+  size_t count() const { return count_; }
+  const std::map<std::string, size_t>& per_label() const { return per_label_; }
+
+ private:
+  static std::string CsvField(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos)
+      return text;
+    std::string quoted = "\"";
+    for (char c : text)
+      quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  }
+
+  const bool csv_;
+  int rows_ = 0;
+  int cols_ = 0;
+  size_t count_ = 0;
+  ml::SampleSet samples_;
+  std::string text_;
+  std::map<std::string, size_t> per_label_;
+};
+
+class FeedbackCommand : public Command {
+ public:
+  std::string_view Name() const override { return "feedback"; }
+  std::string_view Summary() const override {
+    return "Turn a server's logged predictions and their labels into training data";
+  }
+
+  void Configure(CLI::App& app) override {
+    export_ = app.add_subcommand("export",
+                                 "Write the labelled predictions of a prediction log as a dataset");
+    export_
+        ->add_option("logs", logs_,
+                     "Prediction log directories (serve --log-predictions DIR) or segment "
+                     "files")
+        ->required();
+    export_->add_option("-o,--out", out_, "The dataset file to write (replaced atomically)")
+        ->required()
+        ->type_name("FILE");
+    export_
+        ->add_option("--format", format_,
+                     "samples (conveyor's samples file; labels must be class numbers) or csv "
+                     "(default: csv for a .csv file, else samples)")
+        ->check(CLI::IsMember({"samples", "csv"}));
+    export_->add_option("--model", model_, "Only predictions made by this model");
+    export_->add_flag("--json", json_, "Print what was exported as JSON");
+    app.require_subcommand(1);
+    app.footer(
+        "Examples:\n"
+        "  conveyor serve --log-predictions /var/log/conveyor/digits ...\n"
+        "  conveyor feedback export /var/log/conveyor/digits -o data/feedback.samples\n"
+        "  conveyor feedback export logs/ -o live.csv --model digits\n"
+        "\n"
+        "A prediction enters the dataset once a client has sent its true label to\n"
+        "POST /feedback; its input is the raw one (pixels 0..255, before the model's\n"
+        "preprocessing). Several replicas may log to one directory. Nothing labelled\n"
+        "is an error, and the output file is then left as it was.");
+  }
+
+  Status Run(const GlobalOptions& global, Console& console) override {
+    std::vector<fs::path> paths;
+    for (const std::string& log : logs_)
+      paths.push_back(global.cwd / log);
+    const fs::path out = global.cwd / out_;
+    const bool csv = format_.empty() ? out.extension() == ".csv" : format_ == "csv";
+    ASSIGN_OR_RETURN(std::vector<fs::path> files, serving::PredictionLogFiles(paths));
+    if (files.empty()) {
+      return Error(Code::kNotFound, "no prediction log segments (predictions-*.jsonl) in {}",
+                   fmt::join(logs_, ", "));
+    }
+    DatasetWriter writer(csv);
+    ASSIGN_OR_RETURN(serving::DatasetScan scan,
+                     serving::ScanLabelledExamples(
+                         files, {.model = model_},
+                         [&writer](const serving::LabelledExample& e) { return writer.Add(e); }));
+    if (writer.count() == 0) {
+      return Error(Code::kNotFound,
+                   "no labelled predictions in {} file(s) ({} predictions, {} labels logged{}); "
+                   "clients send labels to POST /feedback",
+                   scan.files, scan.predictions, scan.feedback,
+                   model_.empty() ? "" : fmt::format("; only model '{}' taken", model_));
+    }
+    RETURN_IF_ERROR(AtomicWriteFile(out, writer.Bytes()));
+    if (json_) {
+      Json answer{{"out", out.string()},        {"format", csv ? "csv" : "samples"},
+                  {"examples", writer.count()}, {"labels", writer.per_label()},
+                  {"files", scan.files},        {"predictions", scan.predictions},
+                  {"feedback", scan.feedback},  {"torn_lines", scan.torn_lines}};
+      console.Out(answer.dump(2));
+      return OkStatus();
+    }
+    std::string labels;
+    for (const auto& [label, n] : writer.per_label())
+      labels += fmt::format("{}{}: {}", labels.empty() ? "" : ", ", label, n);
+    console.Out(
+        fmt::format("Exported {} labelled examples to {}, of {} logged predictions "
+                    "(per label: {})",
+                    writer.count(), out_, scan.predictions, labels));
+    if (scan.torn_lines > 0) {
+      console.Note(fmt::format("{} last line(s) cut short by a stopped server were skipped",
+                               scan.torn_lines));
+    }
+    return OkStatus();
+  }
+
+ private:
+  CLI::App* export_ = nullptr;
+  std::vector<std::string> logs_;
+  std::string out_;
+  std::string format_;
+  std::string model_;
+  bool json_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeFeedbackCommand() { return std::make_unique<FeedbackCommand>(); }
+
+}  // namespace conveyor::cli

@@ -1,0 +1,271 @@
+#include "serving/prediction_log.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "common/file_util.h"
+#include "common/json_text.h"
+#include "common/utc_time.h"
+
+namespace conveyor::serving {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// FNV-1a, 64 bits, then MurmurHash3's finaliser so that ids differing only
+// in their last characters spread over the high bits too. Stable across
+// builds and runs (std::hash is not).
+uint64_t StableHash(std::string_view text) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ULL;
+  hash ^= hash >> 33;
+  return hash;
+}
+
+int64_t UnixMillis(std::chrono::system_clock::time_point at) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+bool IsSegmentName(std::string_view name) {
+  return name.starts_with(kPredictionSegmentPrefix) && name.ends_with(".jsonl");
+}
+
+// Writes all of `data` to `fd`; false with errno set on failure.
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+PredictionLog::PredictionLog(PredictionLogOptions options)
+    : options_(std::move(options)),
+      sample_below_(options_.sample >= 1.0
+                        ? UINT64_MAX
+                        : static_cast<uint64_t>(options_.sample * 18446744073709551616.0)) {}
+
+Result<std::unique_ptr<PredictionLog>> PredictionLog::Open(PredictionLogOptions options) {
+  if (!(options.sample > 0.0 && options.sample <= 1.0)) {
+    return Error(Code::kUsage, "the prediction log's sample rate must be in (0, 1], not {}",
+                 options.sample);
+  }
+  if (options.segment_bytes == 0 || options.max_bytes < options.segment_bytes) {
+    return Error(Code::kUsage,
+                 "the prediction log's size limit ({} bytes) must be at least one segment ({} "
+                 "bytes), and a segment more than 0 bytes",
+                 options.max_bytes, options.segment_bytes);
+  }
+  std::error_code error;
+  fs::create_directories(options.dir, error);
+  if (error) {
+    return Error(Code::kIo, "cannot create the prediction log directory {}: {}",
+                 options.dir.string(), error.message());
+  }
+  std::unique_ptr<PredictionLog> log(new PredictionLog(std::move(options)));
+  {
+    std::lock_guard lock(log->file_mu_);
+    RETURN_IF_ERROR(log->StartSegment());
+    log->RemoveOldSegments();
+  }
+  PredictionLog* raw = log.get();
+  log->buffer_ = std::make_unique<BufferedLines>(
+      [raw](std::string_view batch) { raw->WriteBatch(batch); }, log->options_.buffering);
+  return log;
+}
+
+PredictionLog::~PredictionLog() {
+  buffer_.reset();  // flushes
+  std::lock_guard lock(file_mu_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+std::string PredictionLog::Timestamp() const { return FormatUtcMillis(UnixMillis(options_.now())); }
+
+bool PredictionLog::Sampled(std::string_view request_id) const {
+  return sample_below_ == UINT64_MAX || StableHash(request_id) < sample_below_;
+}
+
+void PredictionLog::OnPredictions(const ServedModel& model, const FeatureRows& inputs,
+                                  std::span<const Prediction> predictions,
+                                  std::chrono::nanoseconds /*duration*/,
+                                  std::string_view request_id) {
+  if (!Sampled(request_id) || inputs.raw_cols == 0) {
+    return;
+  }
+  const ModelIdentity& identity = model.identity();
+  const std::string ts = Timestamp();
+  std::string lines;
+  lines.reserve(predictions.size() * (inputs.raw_cols * 4 + 256));
+  auto out = std::back_inserter(lines);
+  for (size_t row = 0; row < predictions.size() && row < inputs.rows; ++row) {
+    const Prediction& prediction = predictions[row];
+    lines += "{\"ts\":\"";
+    lines += ts;
+    lines += "\",\"type\":\"prediction\",\"request_id\":";
+    AppendJsonString(lines, request_id);
+    fmt::format_to(out, ",\"row\":{},\"model\":", row);
+    AppendJsonString(lines, identity.name);
+    fmt::format_to(out, ",\"version\":{},\"tag\":", identity.version);
+    AppendJsonString(lines, identity.experiment_tag);
+    lines += ",\"predicted\":";
+    AppendJsonString(lines, prediction.label);
+    lines += ",\"confidence\":";
+    const size_t index = static_cast<size_t>(prediction.class_index);
+    AppendJsonNumber(
+        lines, index < prediction.probabilities.size() ? prediction.probabilities[index] : 0.0F);
+    fmt::format_to(out, ",\"shape\":[{},{}],\"input\":[", model.spec().input.rows,
+                   model.spec().input.cols);
+    bool first = true;
+    for (float value : inputs.raw_row(row)) {
+      if (!first)
+        lines += ',';
+      first = false;
+      AppendJsonNumber(lines, value);
+    }
+    lines += "]}\n";
+  }
+  lines_ += std::min(predictions.size(), inputs.rows);
+  buffer_->Add(lines);
+}
+
+void PredictionLog::OnFeedback(std::string_view request_id, size_t row, std::string_view label,
+                               const FeedbackResult& result) {
+  if (!Sampled(request_id) ||
+      (result.outcome != FeedbackOutcome::kCorrect && result.outcome != FeedbackOutcome::kWrong)) {
+    return;
+  }
+  std::string line = "{\"ts\":\"" + Timestamp() + "\",\"type\":\"feedback\",\"request_id\":";
+  AppendJsonString(line, request_id);
+  fmt::format_to(std::back_inserter(line), ",\"row\":{},\"label\":", row);
+  AppendJsonString(line, label);
+  line += ",\"outcome\":";
+  AppendJsonString(line, FeedbackOutcomeName(result.outcome));
+  line += ",\"model\":";
+  AppendJsonString(line, result.model);
+  fmt::format_to(std::back_inserter(line), ",\"version\":{}}}\n", result.model_version);
+  ++lines_;
+  buffer_->Add(line);
+}
+
+void PredictionLog::Flush() { buffer_->Flush(); }
+
+PredictionLogStats PredictionLog::stats() const {
+  return {.lines = lines_.load(), .dropped = dropped_.load(), .segments_removed = removed_.load()};
+}
+
+fs::path PredictionLog::current_segment() const {
+  std::lock_guard lock(file_mu_);
+  return segment_;
+}
+
+Status PredictionLog::StartSegment() {
+  std::string stamp = FormatUtcMillis(UnixMillis(options_.now()));
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':' || c == '.'; });
+  const fs::path path = options_.dir / fmt::format("{}{}-{}-{}.jsonl", kPredictionSegmentPrefix,
+                                                   stamp, ::getpid(), ++segments_started_);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Error(Code::kIo, "cannot create prediction log segment {}: {}", path.string(),
+                 ErrnoMessage());
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  fd_ = fd;
+  segment_ = path;
+  segment_size_ = 0;
+  return OkStatus();
+}
+
+void PredictionLog::RemoveOldSegments() {
+  struct Segment {
+    fs::path path;
+    uint64_t size;
+  };
+  std::vector<Segment> segments;
+  uint64_t total = 0;
+  std::error_code error;
+  for (fs::directory_iterator it(options_.dir, error), end; !error && it != end;
+       it.increment(error)) {
+    if (!IsSegmentName(it->path().filename().string()))
+      continue;
+    std::error_code size_error;
+    const uint64_t size = it->file_size(size_error);
+    if (size_error)
+      continue;  // removed meanwhile by another replica
+    segments.push_back({it->path(), size});
+    total += size;
+  }
+  std::sort(segments.begin(), segments.end(), [](const Segment& a, const Segment& b) {
+    return a.path.filename() < b.path.filename();
+  });
+  for (const Segment& segment : segments) {
+    if (total <= options_.max_bytes)
+      break;
+    if (segment.path == segment_)
+      continue;
+    std::error_code remove_error;
+    if (fs::remove(segment.path, remove_error) || !remove_error) {
+      ++removed_;
+      total -= segment.size;
+    }
+  }
+}
+
+void PredictionLog::WriteBatch(std::string_view batch) {
+  std::lock_guard lock(file_mu_);
+  if (fd_ < 0 || !WriteAll(fd_, batch)) {
+    const std::string reason = fd_ < 0 ? "no segment open" : ErrnoMessage();
+    dropped_ += static_cast<uint64_t>(std::count(batch.begin(), batch.end(), '\n'));
+    if (!failing_ && options_.note) {
+      options_.note(
+          fmt::format("prediction log: cannot write {}: {}; lines are dropped until "
+                      "writing works again",
+                      segment_.string(), reason));
+    }
+    failing_ = true;
+    // A fresh segment next time: the failed one may end in a torn line.
+    if (StartSegment().ok())
+      RemoveOldSegments();
+    return;
+  }
+  if (failing_ && options_.note) {
+    options_.note(fmt::format("prediction log: writing to {} again", options_.dir.string()));
+  }
+  failing_ = false;
+  segment_size_ += batch.size();
+  if (segment_size_ >= options_.segment_bytes) {
+    if (StartSegment().ok())
+      RemoveOldSegments();
+  }
+}
+
+}  // namespace conveyor::serving
