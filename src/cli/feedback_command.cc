@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "common/file_util.h"
+#include "common/stable_hash.h"
 #include "ml/samples.h"
 #include "serving/prediction_dataset.h"
 
@@ -114,6 +115,14 @@ class FeedbackCommand : public Command {
                      "(default: csv for a .csv file, else samples)")
         ->check(CLI::IsMember({"samples", "csv"}));
     export_->add_option("--model", model_, "Only predictions made by this model");
+    export_
+        ->add_option("--holdout", holdout_,
+                     "Share of the examples (0..1) written to --holdout-out instead of --out, "
+                     "chosen by a stable hash of request id and row: data no model trains on, "
+                     "for 'model promote --if-better METRIC --evaluate-on' to judge by")
+        ->check(CLI::Range(0.0, 1.0));
+    export_->add_option("--holdout-out", holdout_out_, "Where the held-out examples go")
+        ->type_name("FILE");
     export_->add_flag("--json", json_, "Print what was exported as JSON");
     app.require_subcommand(1);
     app.footer(
@@ -121,6 +130,8 @@ class FeedbackCommand : public Command {
         "  conveyor serve --log-predictions /var/log/conveyor/digits ...\n"
         "  conveyor feedback export /var/log/conveyor/digits -o data/feedback.samples\n"
         "  conveyor feedback export logs/ -o live.csv --model digits\n"
+        "  conveyor feedback export logs/ -o data/feedback.samples --holdout 0.3 \\\n"
+        "      --holdout-out data/feedback_holdout.samples\n"
         "\n"
         "A prediction enters the dataset once a client has sent its true label to\n"
         "POST /feedback; its input is the raw one (pixels 0..255, before the model's\n"
@@ -139,11 +150,34 @@ class FeedbackCommand : public Command {
       return Error(Code::kNotFound, "no prediction log segments (predictions-*.jsonl) in {}",
                    fmt::join(logs_, ", "));
     }
+    if ((holdout_ > 0) != !holdout_out_.empty()) {
+      return Error(Code::kUsage, "--holdout and --holdout-out go together");
+    }
+    const fs::path holdout_out = holdout_out_.empty() ? fs::path() : global.cwd / holdout_out_;
+    const bool holdout_csv = format_.empty() ? holdout_out.extension() == ".csv" : format_ == "csv";
     DatasetWriter writer(csv);
-    ASSIGN_OR_RETURN(serving::DatasetScan scan,
-                     serving::ScanLabelledExamples(
-                         files, {.model = model_},
-                         [&writer](const serving::LabelledExample& e) { return writer.Add(e); }));
+    DatasetWriter held(holdout_csv);
+    ASSIGN_OR_RETURN(
+        serving::DatasetScan scan,
+        serving::ScanLabelledExamples(
+            files, {.model = model_}, [&](const serving::LabelledExample& e) {
+              if (holdout_ > 0 &&
+                  StableHashBelow(fmt::format("{}\n{}", e.request_id, e.row), holdout_))
+                return held.Add(e);
+              return writer.Add(e);
+            }));
+    if (holdout_ > 0 && held.count() == 0 && writer.count() > 0) {
+      return Error(Code::kNotFound,
+                   "none of the {} labelled examples fell in the --holdout {}: too few to hold "
+                   "any out; raise it or send more labels",
+                   writer.count(), holdout_);
+    }
+    if (holdout_ > 0 && writer.count() == 0 && held.count() > 0) {
+      return Error(Code::kNotFound,
+                   "all {} labelled examples fell in the --holdout {}: nothing left to train "
+                   "on; lower it or send more labels",
+                   held.count(), holdout_);
+    }
     if (writer.count() == 0) {
       return Error(Code::kNotFound,
                    "no labelled predictions in {} file(s) ({} predictions, {} labels logged{}); "
@@ -152,11 +186,20 @@ class FeedbackCommand : public Command {
                    model_.empty() ? "" : fmt::format("; only model '{}' taken", model_));
     }
     RETURN_IF_ERROR(AtomicWriteFile(out, writer.Bytes()));
+    if (held.count() > 0) {
+      RETURN_IF_ERROR(AtomicWriteFile(holdout_out, held.Bytes()));
+    }
     if (json_) {
-      Json answer{{"out", out.string()},        {"format", csv ? "csv" : "samples"},
-                  {"examples", writer.count()}, {"labels", writer.per_label()},
-                  {"files", scan.files},        {"predictions", scan.predictions},
-                  {"feedback", scan.feedback},  {"torn_lines", scan.torn_lines}};
+      Json answer{{"out", out.string()},
+                  {"format", csv ? "csv" : "samples"},
+                  {"examples", writer.count()},
+                  {"labels", writer.per_label()},
+                  {"holdout_out", holdout_out.empty() ? Json(nullptr) : Json(holdout_out.string())},
+                  {"holdout_examples", held.count()},
+                  {"files", scan.files},
+                  {"predictions", scan.predictions},
+                  {"feedback", scan.feedback},
+                  {"torn_lines", scan.torn_lines}};
       console.Out(answer.dump(2));
       return OkStatus();
     }
@@ -167,6 +210,9 @@ class FeedbackCommand : public Command {
         fmt::format("Exported {} labelled examples to {}, of {} logged predictions "
                     "(per label: {})",
                     writer.count(), out_, scan.predictions, labels));
+    if (held.count() > 0) {
+      console.Out(fmt::format("Held out {} of them in {}", held.count(), holdout_out_));
+    }
     if (scan.torn_lines > 0) {
       console.Note(fmt::format("{} last line(s) cut short by a stopped server were skipped",
                                scan.torn_lines));
@@ -180,6 +226,8 @@ class FeedbackCommand : public Command {
   std::string out_;
   std::string format_;
   std::string model_;
+  double holdout_ = 0;
+  std::string holdout_out_;
   bool json_ = false;
 };
 

@@ -11,6 +11,8 @@
 #include "registry/promotion_gate.h"
 #include "registry/registry_json.h"
 #include "report/text_table.h"
+#include "serving/model_evaluation.h"
+#include "serving/model_loader.h"
 
 namespace conveyor::cli {
 
@@ -91,6 +93,14 @@ class ModelCommand : public Command {
                          "FILE:KEY); the decision is recorded either way");
     promote_->add_flag("--lower-is-better", lower_is_better_,
                        "With --if-better: smaller values win (loss, error rates)");
+    promote_
+        ->add_option("--evaluate-on", evaluate_on_,
+                     "With --if-better: score this version and the one holding the alias on "
+                     "FILE (a samples file or CSV of labelled raw inputs, e.g. from 'conveyor "
+                     "feedback export') through the serving path, instead of comparing their "
+                     "experiments' metrics; METRIC is accuracy, macro_precision, macro_recall "
+                     "or macro_f1")
+        ->type_name("FILE");
     promote_->add_flag("--json", json_, "Print the outcome as JSON");
 
     demote_ = app.add_subcommand("demote", "Remove an alias from a model");
@@ -108,6 +118,8 @@ class ModelCommand : public Command {
         "  conveyor model promote digits@3 production --reason 'beats v2 on accuracy'\n"
         "  conveyor model promote digits@a1b2c3d production --if-better accuracy:0.005\n"
         "  conveyor model promote digits@latest production --if-better loss --lower-is-better\n"
+        "  conveyor model promote digits@latest production --if-better accuracy \\\n"
+        "      --evaluate-on data/feedback_holdout.samples   both scored on the same data\n"
         "  conveyor model demote digits staging\n"
         "\n"
         "Models declared in conveyor.yaml get a new version after each run that changes them.");
@@ -123,7 +135,9 @@ class ModelCommand : public Command {
     if (register_->parsed())
       return Register(*registry, global, console);
     if (promote_->parsed() && !if_better_.empty())
-      return PromoteGated(store, console);
+      return PromoteGated(*registry, global, console);
+    if (promote_->parsed() && !evaluate_on_.empty())
+      return Error(Code::kUsage, "--evaluate-on only applies with --if-better METRIC");
     if (promote_->parsed()) {
       if (lower_is_better_)
         return Error(Code::kUsage, "--lower-is-better only applies with --if-better METRIC");
@@ -149,10 +163,37 @@ class ModelCommand : public Command {
  private:
   // promote --if-better: the gate decides (registry/promotion_gate.h).
   // Either decision exits 0; --json tells scripts which it was.
-  Status PromoteGated(RegistryStore& store, Console& console) {
+  Status PromoteGated(OpenedRegistry& registry, const GlobalOptions& global, Console& console) {
+    RegistryStore& store = *registry.store;
     ASSIGN_OR_RETURN(GateSpec spec, ParseGateSpec(if_better_, lower_is_better_));
+    std::optional<serving::LabelledRows> data;
+    std::unique_ptr<serving::RegistryModelLoader> loader;
+    VersionScorer scorer;
+    if (!evaluate_on_.empty()) {
+      if (!spec.file.empty()) {
+        return Error(Code::kUsage,
+                     "with --evaluate-on, METRIC is what the evaluation computes (accuracy, "
+                     "macro_f1, ...), not a metrics file's key ('{}')",
+                     spec.Metric());
+      }
+      RETURN_IF_ERROR(serving::NamedMetric({}, spec.key).status());
+      ASSIGN_OR_RETURN(data, serving::ReadLabelledRows(global.cwd / evaluate_on_));
+      loader = std::make_unique<serving::RegistryModelLoader>(
+          store, ObjectStore(registry.project.cache_dir()),
+          registry.project.root() / ".conveyor" / "serving");
+      scorer.source = fmt::format("{} ({} rows)", evaluate_on_, data->labels.size());
+      scorer.score = [&](const ModelVersion& version) -> Result<double> {
+        console.Note(
+            fmt::format("Scoring {} v{} on {}", version.model, version.version, scorer.source));
+        ASSIGN_OR_RETURN(std::unique_ptr<serving::ServedModel> model,
+                         loader->Load(fmt::format("{}@{}", version.model, version.version)));
+        ASSIGN_OR_RETURN(ml::ClassificationMetrics metrics, serving::EvaluateModel(*model, *data));
+        return serving::NamedMetric(metrics, spec.key);
+      };
+    }
     ASSIGN_OR_RETURN(PromotionOutcome outcome,
-                     PromoteIfBetter(store, ref_, alias_, spec, CurrentActor(), reason_));
+                     PromoteIfBetter(store, ref_, alias_, spec, CurrentActor(), reason_,
+                                     data.has_value() ? &scorer : nullptr));
     const Contender& challenger = outcome.challenger;
     const Contender& champion = outcome.champion;
     bool promoted = outcome.decision.promote;
@@ -174,6 +215,7 @@ class ModelCommand : public Command {
       json["metric"] = spec.Metric();
       json["min_delta"] = spec.min_delta;
       json["lower_is_better"] = spec.lower_is_better;
+      json["evaluated_on"] = data.has_value() ? Json(scorer.source) : Json(nullptr);
       json["challenger"] = side(challenger);
       json["champion"] = side(champion);
       json["reason"] = outcome.decision.reason;
@@ -316,6 +358,7 @@ class ModelCommand : public Command {
   std::string alias_;
   std::string reason_;
   std::string if_better_;
+  std::string evaluate_on_;
   bool lower_is_better_ = false;
 };
 

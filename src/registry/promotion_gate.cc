@@ -172,8 +172,17 @@ namespace {
 
 // The version's side of the comparison: its experiment's value of the metric.
 Result<Contender> ContenderFor(RegistryStore& store, const ModelVersion& version,
-                               const GateSpec& spec) {
+                               const GateSpec& spec, const VersionScorer* scorer) {
   Contender side{version.version, std::nullopt, version.experiment_tag};
+  if (scorer != nullptr) {
+    Result<double> value = scorer->score(version);
+    if (!value.ok()) {
+      return value.status().WithContext(
+          fmt::format("scoring {} v{} on {}", version.model, version.version, scorer->source));
+    }
+    side.value = *value;
+    return side;
+  }
   if (!version.experiment_id.has_value())
     return side;  // registered by hand: no metrics
   ASSIGN_OR_RETURN(ExperimentRecord experiment, store.GetExperiment(*version.experiment_id));
@@ -190,17 +199,18 @@ Result<Contender> ContenderFor(RegistryStore& store, const ModelVersion& version
 
 Result<PromotionOutcome> PromoteIfBetter(RegistryStore& store, std::string_view ref,
                                          std::string_view alias, const GateSpec& spec,
-                                         std::string_view actor, std::string_view note) {
+                                         std::string_view actor, std::string_view note,
+                                         const VersionScorer* scorer) {
   RETURN_IF_ERROR(ValidateRegistryName("alias", alias));
   ASSIGN_OR_RETURN(ModelVersion version, ResolveModelRef(store, ref));
   PromotionOutcome outcome;
   outcome.model = version.model;
   outcome.alias = std::string(alias);
-  ASSIGN_OR_RETURN(outcome.challenger, ContenderFor(store, version, spec));
+  ASSIGN_OR_RETURN(outcome.challenger, ContenderFor(store, version, spec, scorer));
   Result<int> held = AliasVersion(store, version.model, alias);
   if (held.ok()) {
     ASSIGN_OR_RETURN(ModelVersion holder, store.GetModelVersion(version.model, *held));
-    ASSIGN_OR_RETURN(outcome.champion, ContenderFor(store, holder, spec));
+    ASSIGN_OR_RETURN(outcome.champion, ContenderFor(store, holder, spec, scorer));
   } else if (held.status().code() != Code::kNotFound) {
     return held.status();
   }
@@ -209,7 +219,8 @@ Result<PromotionOutcome> PromoteIfBetter(RegistryStore& store, std::string_view 
   if (outcome.champion.version == outcome.challenger.version)
     return outcome;
   std::string reason = fmt::format("{} (--if-better {}", outcome.decision.reason, spec.ToString());
-  reason += spec.lower_is_better ? ", lower is better)" : ")";
+  reason += spec.lower_is_better ? ", lower is better" : "";
+  reason += scorer != nullptr ? fmt::format(", both scored on {})", scorer->source) : ")";
   if (!note.empty())
     reason += fmt::format(": {}", note);
   if (outcome.decision.promote) {

@@ -13,6 +13,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -78,8 +79,16 @@ struct PromotionOutcome {
   GateDecision decision;
 };
 
+// Where the contenders' values come from instead of their experiments'
+// metrics: each version scored on the same data (`--evaluate-on FILE`).
+struct VersionScorer {
+  std::string source;  // what was scored on, for the reason: "data/x.samples (200 rows)"
+  std::function<Result<double>(const ModelVersion&)> score;
+};
+
 // Resolves `ref` (model_ref.h), reads the metric of the experiments that
-// produced it and the version holding `alias`, decides, and records the
+// produced it and the version holding `alias` (or, with `scorer`, scores
+// both), decides, and records the
 // decision in the alias history either way: a promotion moves the alias
 // (SetAliasIf, so kConflict if someone moved it meanwhile); a refusal is
 // recorded as an event that leaves the alias where it was (version ==
@@ -88,6 +97,7 @@ struct PromotionOutcome {
 // holds the alias, or on an error.
 Result<PromotionOutcome> PromoteIfBetter(RegistryStore& store, std::string_view ref,
                                          std::string_view alias, const GateSpec& spec,
-                                         std::string_view actor, std::string_view note);
+                                         std::string_view actor, std::string_view note,
+                                         const VersionScorer* scorer = nullptr);
 
 }  // namespace conveyor

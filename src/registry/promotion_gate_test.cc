@@ -314,5 +314,41 @@ TEST_F(PromoteIfBetterTest, ErrorsChangeNothing) {
   EXPECT_EQ(store_->Aliases("digits")->at("production"), 1);
 }
 
+// With a scorer, both versions' values come from scoring them (the same
+// data for both), not from their experiments: even a version whose run
+// wrote no metrics can be judged, and a scoring failure changes nothing.
+TEST_F(PromoteIfBetterTest, AScorerJudgesBothVersionsOnTheSameData) {
+  Run("r1", 0.99);          // its own test split flattered it
+  Run("r2", std::nullopt);  // no metrics at all
+  ASSERT_TRUE(store_->SetAlias("digits", "production", 1, "alice", "").ok());
+  std::vector<int> scored;
+  VersionScorer scorer{.source = "holdout.samples (300 rows)",
+                       .score = [&](const ModelVersion& version) -> Result<double> {
+                         scored.push_back(version.version);
+                         return version.version == 1 ? 0.03 : 0.91;
+                       }};
+  Result<PromotionOutcome> outcome =
+      PromoteIfBetter(*store_, "digits@r2", "production", *ParseGateSpec("accuracy:0.1", false),
+                      "ci-bot", "", &scorer);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  EXPECT_EQ(scored, (std::vector<int>{2, 1}));
+  EXPECT_TRUE(outcome->decision.promote);
+  EXPECT_EQ(*outcome->champion.value, 0.03);
+  EXPECT_EQ(store_->Aliases("digits")->at("production"), 2);
+  EXPECT_EQ(store_->AliasHistory("digits")->back().reason,
+            "promoted: accuracy 0.91 beats v1's 0.03 by 0.88 (higher is better; needed 0.1) "
+            "(--if-better accuracy:0.1, both scored on holdout.samples (300 rows))");
+
+  VersionScorer failing{.source = "bad.csv", .score = [](const ModelVersion&) -> Result<double> {
+                          return Error(Code::kInvalid, "bad.csv:3: not a number");
+                        }};
+  Result<PromotionOutcome> failed = PromoteIfBetter(
+      *store_, "digits@1", "production", *ParseGateSpec("accuracy", false), "ci-bot", "", &failing);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(), "scoring digits v1 on bad.csv: bad.csv:3: not a number");
+  EXPECT_EQ(store_->Aliases("digits")->at("production"), 2);
+  EXPECT_EQ(store_->AliasHistory("digits")->size(), 2u);
+}
+
 }  // namespace
 }  // namespace conveyor

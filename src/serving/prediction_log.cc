@@ -15,6 +15,7 @@
 
 #include "common/file_util.h"
 #include "common/json_text.h"
+#include "common/stable_hash.h"
 #include "common/utc_time.h"
 
 namespace conveyor::serving {
@@ -22,23 +23,6 @@ namespace conveyor::serving {
 namespace fs = std::filesystem;
 
 namespace {
-
-// FNV-1a, 64 bits, then MurmurHash3's finaliser so that ids differing only
-// in their last characters spread over the high bits too. Stable across
-// builds and runs (std::hash is not).
-uint64_t StableHash(std::string_view text) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  hash ^= hash >> 33;
-  hash *= 0xff51afd7ed558ccdULL;
-  hash ^= hash >> 33;
-  hash *= 0xc4ceb9fe1a85ec53ULL;
-  hash ^= hash >> 33;
-  return hash;
-}
 
 int64_t UnixMillis(std::chrono::system_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
@@ -64,11 +48,7 @@ bool WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
-PredictionLog::PredictionLog(PredictionLogOptions options)
-    : options_(std::move(options)),
-      sample_below_(options_.sample >= 1.0
-                        ? UINT64_MAX
-                        : static_cast<uint64_t>(options_.sample * 18446744073709551616.0)) {}
+PredictionLog::PredictionLog(PredictionLogOptions options) : options_(std::move(options)) {}
 
 Result<std::unique_ptr<PredictionLog>> PredictionLog::Open(PredictionLogOptions options) {
   if (!(options.sample > 0.0 && options.sample <= 1.0)) {
@@ -110,7 +90,7 @@ PredictionLog::~PredictionLog() {
 std::string PredictionLog::Timestamp() const { return FormatUtcMillis(UnixMillis(options_.now())); }
 
 bool PredictionLog::Sampled(std::string_view request_id) const {
-  return sample_below_ == UINT64_MAX || StableHash(request_id) < sample_below_;
+  return StableHashBelow(request_id, options_.sample);
 }
 
 void PredictionLog::OnPredictions(const ServedModel& model, const FeatureRows& inputs,

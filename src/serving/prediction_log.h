@@ -19,7 +19,7 @@
 // joined feedback (correct or wrong) only.
 //
 // Sampled: a request is logged, all its rows, when a stable hash of its id
-// falls under `sample`; its feedback is logged by the same rule, so a logged
+// (common/stable_hash.h) falls under `sample`; its feedback is logged by the same rule, so a logged
 // label always has its logged input. Bounded: a segment is closed when it
 // passes `segment_bytes`, and the oldest segments in the directory are
 // removed while the directory's segments exceed `max_bytes` (never the one
@@ -109,7 +109,6 @@ class PredictionLog : public PredictionObserver {
   std::string Timestamp() const;
 
   const PredictionLogOptions options_;
-  const uint64_t sample_below_;  // hash threshold
 
   mutable std::mutex file_mu_;
   int fd_ = -1;                    // guarded by file_mu_

@@ -11,13 +11,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "testing/cli_runner.h"
 #include "testing/sample_png.h"
@@ -134,5 +137,44 @@ class ServeProcess {
   std::string url_;
   std::string curl_flags_;
 };
+
+// A shell command line that, run in a directory holding sample.png, sends
+// up to `count` predictions of it to `url` in the background, one after
+// another, and stops early once a file named `stop` appears there. Each
+// answer is one line of `file`: the body, a space, the HTTP code.
+// `curl_args` go on every curl (an Authorization header, say).
+inline std::string PredictLoop(const std::string& url, int count, const std::string& file,
+                               const std::string& curl_args = "") {
+  return "(for i in $(seq " + std::to_string(count) +
+         "); do test -e stop && break; curl -s --max-time 10 -w ' %{http_code}' " + curl_args +
+         " -F file=@sample.png " + url + "/predict; echo; done >" + file + ") &";
+}
+
+// The model versions that answered, in order of first appearance, from a
+// PredictLoop file, every line of which must be a 200; `count` lines of it,
+// unless `count` is negative.
+inline std::vector<int> VersionsSeen(const std::filesystem::path& file, int count = -1) {
+  std::istringstream lines(ReadFile(file));
+  std::vector<int> seen;
+  int ok = 0;
+  int total = 0;
+  std::string line;
+  while (std::getline(lines, line)) {
+    ++total;
+    size_t space = line.rfind(' ');
+    EXPECT_EQ(line.substr(space + 1), "200") << file << ": " << line;
+    nlohmann::json body = nlohmann::json::parse(line.substr(0, space), nullptr, false);
+    int version = body.is_object() ? body["model"].value("version", 0) : 0;
+    if (std::find(seen.begin(), seen.end(), version) == seen.end())
+      seen.push_back(version);
+    ok += line.ends_with(" 200");
+  }
+  EXPECT_EQ(ok, total) << file;
+  if (count >= 0) {
+    EXPECT_EQ(ok, count) << file;
+  }
+  EXPECT_GT(total, 0) << file;
+  return seen;
+}
 
 }  // namespace conveyor::testing

@@ -112,33 +112,8 @@ TEST_F(ContinuousTrainingTest, PromoteIfBetterDecidesOnTheRealMetricsAndRecordsI
   EXPECT_EQ(Production(), 1);
 }
 
-// Fires `count` predictions at `url` one after another in the background;
-// each answer goes to `file` as one line: the body, a space, the HTTP code.
-std::string PredictLoop(const std::string& url, int count, const std::string& file) {
-  return "(for i in $(seq " + std::to_string(count) +
-         "); do curl -s --max-time 10 -w ' %{http_code}' -F file=@sample.png " + url +
-         "/predict; echo; done >" + file + ") &";
-}
-
-// The model versions that answered, in order of first appearance, from a
-// PredictLoop file; every line must be a 200.
-std::vector<int> VersionsSeen(const fs::path& file, int count) {
-  std::istringstream lines(ReadFile(file));
-  std::vector<int> seen;
-  int ok = 0;
-  std::string line;
-  while (std::getline(lines, line)) {
-    size_t space = line.rfind(' ');
-    EXPECT_EQ(line.substr(space + 1), "200") << file << ": " << line;
-    Json body = Json::parse(line.substr(0, space), nullptr, false);
-    int version = body.is_object() ? body["model"].value("version", 0) : 0;
-    if (std::find(seen.begin(), seen.end(), version) == seen.end())
-      seen.push_back(version);
-    ok += line.ends_with(" 200");
-  }
-  EXPECT_EQ(ok, count) << file;
-  return seen;
-}
+using testing::PredictLoop;
+using testing::VersionsSeen;
 
 TEST_F(ContinuousTrainingTest, ReplicasFollowTheAliasWithNoFailedRequest) {
   constexpr int kRequests = 300;
@@ -277,6 +252,34 @@ TEST_F(ContinuousTrainingTest, LoggedPredictionsWithLabelsBecomeTrainingData) {
             std::string::npos)
       << repro.out;
   EXPECT_NE(repro.out.find("registered digits v3"), std::string::npos) << repro.out;
+
+  // Held out as CSV, the labelled inputs judge v3 (trained on the other
+  // half of them) against production (v1) through the serving path.
+  auto split = Run(
+      "feedback export logs -o train_half.samples --holdout 0.5 --holdout-out holdout.csv --json");
+  ASSERT_EQ(split.exit_code, 0) << split.err;
+  Json halves = Json::parse(split.out, nullptr, false);
+  EXPECT_EQ(halves["examples"].get<size_t>() + halves["holdout_examples"].get<size_t>(), kRows);
+  EXPECT_GT(halves["holdout_examples"].get<size_t>(), kRows / 4) << split.out;
+  ASSERT_EQ(Run("model promote digits@1 production").exit_code, 0);
+  auto gated =
+      Run("model promote digits@3 production --if-better accuracy --evaluate-on holdout.csv "
+          "--json");
+  ASSERT_EQ(gated.exit_code, 0) << gated.err;
+  Json decision = Json::parse(gated.out, nullptr, false);
+  EXPECT_EQ(decision["decision"], "promoted") << gated.out;
+  EXPECT_EQ(decision["evaluated_on"],
+            "holdout.csv (" + std::to_string(halves["holdout_examples"].get<size_t>()) + " rows)");
+  EXPECT_LT(decision["champion"]["value"].get<double>(),
+            decision["challenger"]["value"].get<double>())
+      << gated.out;
+  EXPECT_NE(gated.err.find("Scoring digits v1 on holdout.csv"), std::string::npos) << gated.err;
+  auto wrong_metric =
+      Run("model promote digits@3 production --if-better metrics.json:accuracy --evaluate-on "
+          "holdout.csv");
+  EXPECT_EQ(wrong_metric.exit_code, 2) << wrong_metric.err;
+  auto stray = Run("model promote digits@3 production --evaluate-on holdout.csv");
+  EXPECT_EQ(stray.exit_code, 2) << stray.err;
 
   // Nothing labelled: an error, and the dataset is left as it was.
   ASSERT_EQ(

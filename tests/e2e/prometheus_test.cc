@@ -8,9 +8,11 @@
 // OpenMetrics and gets it. Then drift: the example's test images leave the
 // PSI gauges low and the drift alerts inactive; the same images inverted
 // push them past 0.2 and the alerts go pending. Last, the loop to retraining
-// through Debian's Alertmanager (below). Skipped only when
+// through Debian's Alertmanager, and the whole closed loop of issue 10
+// (ClosedLoopTest, at the end). Skipped only when
 // /usr/bin/prometheus is absent (scripts/install-deps.sh installs it).
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -258,6 +260,31 @@ class PrometheusTest : public ::testing::Test {
     prometheus_->Start();
   }
 
+  // Starts Debian's Alertmanager sending every alert, at once and one
+  // notification per group, to the server's /hooks/alertmanager with the
+  // token "a1" (alertmanager_).
+  void StartAlertmanager() {
+    const fs::path am_dir = dir_ / "alertmanager";
+    fs::create_directories(am_dir);
+    const std::string hook = server_->url() + "/hooks/alertmanager";
+    alertmanager_.emplace(am_dir, "alertmanager", [&](const std::string& address) {
+      WriteFile(am_dir / "alertmanager.yml",
+                "route:\n  receiver: conveyor\n  group_by: [alertname]\n  group_wait: 0s\n"
+                "  group_interval: 1s\n  repeat_interval: 1h\n"
+                "receivers:\n  - name: conveyor\n    webhook_configs:\n      - url: " +
+                    hook +
+                    "\n        send_resolved: true\n        http_config:\n"
+                    "          authorization: {type: Bearer, credentials: a1}\n");
+      return std::vector<std::string>{kAlertmanager,
+                                      "--config.file=" + (am_dir / "alertmanager.yml").string(),
+                                      "--storage.path=" + (am_dir / "data").string(),
+                                      "--web.listen-address=" + address,
+                                      "--cluster.listen-address=",
+                                      "--log.level=warn"};
+    });
+    alertmanager_->Start();
+  }
+
   // Posts the first `count` raw test images of the trained project (0..255
   // pixels), inverted when `invert`, to /predict as one JSON "instances"
   // request; it must answer 200 with one prediction each.
@@ -308,6 +335,7 @@ class PrometheusTest : public ::testing::Test {
   std::optional<testing::ServeProcess> server_;
   bool serving_ = false;
   std::optional<PrometheusProcess> prometheus_;
+  std::optional<DaemonProcess> alertmanager_;
 };
 
 TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
@@ -520,36 +548,8 @@ TEST_F(PrometheusTest, ADriftAlertReachesTheHookThroughAlertmanagerAndStartsRetr
     GTEST_SKIP() << kAlertmanager << " is absent: install Debian's prometheus-alertmanager "
                  << "(scripts/install-deps.sh)";
   }
-  // Everything goes to conveyor at once; one notification per group.
-  fs::create_directories(dir_ / "alertmanager");
-  const std::string hook = server_->url() + "/hooks/alertmanager";
-  const fs::path am_dir = dir_ / "alertmanager";
-  DaemonProcess alertmanager(am_dir, "alertmanager", [&](const std::string& address) {
-    WriteFile(am_dir / "alertmanager.yml",
-              "route:\n"
-              "  receiver: conveyor\n"
-              "  group_by: [alertname]\n"
-              "  group_wait: 0s\n"
-              "  group_interval: 1s\n"
-              "  repeat_interval: 1h\n"
-              "receivers:\n"
-              "  - name: conveyor\n"
-              "    webhook_configs:\n"
-              "      - url: " +
-                  hook +
-                  "\n"
-                  "        send_resolved: true\n"
-                  "        http_config:\n"
-                  "          authorization: {type: Bearer, credentials: a1}\n");
-    return std::vector<std::string>{kAlertmanager,
-                                    "--config.file=" + (am_dir / "alertmanager.yml").string(),
-                                    "--storage.path=" + (am_dir / "data").string(),
-                                    "--web.listen-address=" + address,
-                                    "--cluster.listen-address=",
-                                    "--log.level=warn"};
-  });
-  alertmanager.Start();
-  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_NO_FATAL_FAILURE(StartAlertmanager());
+  DaemonProcess& alertmanager = *alertmanager_;
   // The deployment's drift rule waits 10 minutes; this one fires at once.
   WriteFile(dir_ / "fast_rules.yml",
             "groups:\n"
@@ -587,6 +587,270 @@ TEST_F(PrometheusTest, ADriftAlertReachesTheHookThroughAlertmanagerAndStartsRetr
       << log.substr(0, 4000);
   EXPECT_NE(log.find("\"principal\":\"alertmanager\""), std::string::npos)
       << "the hook was called with Alertmanager's token";
+}
+
+// The whole loop of issue 10 on the digits example, every part real:
+// production (digits v1) served by two replicas following digits@production
+// (separate checkouts sharing the registry and the cache, as on two
+// machines with a shared cache), Prometheus scraping the first, Debian's
+// Alertmanager posting to its hook. Inverted digits arrive; a labelling
+// tool sends their true labels; the drift alert fires; the hook runs the
+// retraining command: export the logged labelled inputs (holding some out),
+// `conveyor repro`, then a promotion gated on accuracy with both versions
+// scored on the held-out inputs. Requests flow to both replicas throughout.
+class ClosedLoopTest : public PrometheusTest {
+ protected:
+  void SetUp() override {
+    PrometheusTest::SetUp();
+    if (IsSkipped() || HasFatalFailure())
+      return;
+    if (::access(kAlertmanager, X_OK) != 0) {
+      GTEST_SKIP() << kAlertmanager << " is absent: install Debian's prometheus-alertmanager "
+                   << "(scripts/install-deps.sh)";
+    }
+    ASSERT_EQ(
+        testing::RunConveyor(dir_.path(), "model promote digits@1 production", env_).exit_code, 0);
+    Result<ml::SampleSet> test = ml::ReadSamples(dir_ / "work/test_raw.samples");
+    ASSERT_TRUE(test.ok()) << test.status().message();
+    ASSERT_EQ(test->size(), 1000u);
+    test_ = std::move(*test);
+  }
+
+  void TearDown() override {
+    Shell(dir_.path(), "touch stop replica2/stop");
+    if (replica_)
+      replica_->Stop();
+    PrometheusTest::TearDown();
+  }
+
+  // Starts Alertmanager, the first replica (with the prediction log, the
+  // hook and `retrain` as its command) and Prometheus, then the second
+  // replica, then a request loop against each.
+  void StartLoop(const std::string& retrain) {
+    StartAlertmanager();
+    ASSERT_FALSE(HasFatalFailure());
+    WriteFile(dir_ / "fast_rules.yml",
+              "groups:\n  - name: fast\n    rules:\n      - alert: ConveyorInputDrift\n"
+              "        expr: conveyor_input_drift_psi > 0.2\n");
+    const std::string am_target = alertmanager_->url().substr(std::string("http://").size());
+    // The drift gauges appear only once the window is full (1,000 rows), so
+    // the alert cannot fire before the first 900 rows' labels are logged.
+    StartBoth(
+        "--threads 2 -m digits@production --follow-interval 0.2 --log-predictions logs "
+        "--drift-window 1000 --drift-min-samples 1000 --retrain-on ConveyorInputDrift "
+        "--retrain-cooldown 600 --retrain-command " +
+            ShellQuote(retrain),
+        env_ + kTokens, (dir_ / "fast_rules.yml").string(),
+        "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['" + am_target +
+            "']\n");
+    ASSERT_FALSE(HasFatalFailure());
+
+    const fs::path other = dir_ / "replica2";
+    ASSERT_EQ(Shell(dir_.path(),
+                    "mkdir replica2 && tar --exclude=./replica2 --exclude=./prometheus "
+                    "--exclude=./alertmanager --exclude=./logs --exclude=./serve.* "
+                    "--exclude=./pid --exclude=./rc --exclude=./.dvc/cache -cf - . | "
+                    "tar -xf - -C replica2"),
+              0);
+    WriteFile(other / ".dvc/config.local",
+              "[cache]\n    dir = " + (dir_ / ".dvc/cache").string() + "\n");
+    replica_.emplace(other);
+    replica_->Start("--threads 2 -m digits@production --follow-interval 0.2 --registry " +
+                        (dir_ / ".conveyor/registry.db").string(),
+                    kTokens);
+    ASSERT_FALSE(HasFatalFailure());
+  }
+
+  // A request every 50 ms or so against each replica until StopLoops: few
+  // enough that the drift window stays mostly inverted digits.
+  void StartLoops() {
+    const std::string auth = "-H 'Authorization: Bearer c1'";
+    for (auto [dir, server] :
+         {std::pair{dir_.path(), &*server_}, std::pair{dir_ / "replica2", &*replica_}}) {
+      std::string loop = testing::PredictLoop(server->url(), 20000, "codes", auth);
+      loop.replace(loop.find("; done"), 6, "; sleep 0.05; done");
+      ASSERT_EQ(Shell(dir, loop), 0);
+    }
+  }
+
+  // Sends test rows [from, to), inverted, as one request with id `id` to
+  // `server`; the share it got right.
+  double PredictInverted(testing::ServeProcess& server, size_t from, size_t to,
+                         const std::string& id) {
+    Json instances = Json::array();
+    for (size_t i = from; i < to; ++i) {
+      Json row = Json::array();
+      for (float pixel : test_.sample(i))
+        row.push_back(static_cast<int>(255 - pixel));
+      instances.push_back(std::move(row));
+    }
+    WriteFile(dir_ / "instances.json", Json{{"instances", instances}}.dump());
+    auto [body, code] =
+        server.Curl("-H 'Authorization: Bearer c1' -H 'X-Request-Id: " + id +
+                    "' -H 'Content-Type: application/json' --data-binary @" +
+                    (dir_ / "instances.json").string() + " " + server.url() + "/predict");
+    EXPECT_EQ(code, 200) << body.dump().substr(0, 300);
+    size_t right = 0;
+    for (size_t i = from; i < to && body.contains("predictions"); ++i) {
+      right += body["predictions"][i - from]["label"] == std::to_string(test_.labels[i]);
+    }
+    return static_cast<double>(right) / static_cast<double>(to - from);
+  }
+
+  // The labelling tool sends the true labels of rows [from, to) of `id`.
+  void SendLabels(size_t from, size_t to, const std::string& id) {
+    Json items = Json::array();
+    for (size_t i = from; i < to; ++i)
+      items.push_back({{"request_id", id}, {"row", i - from}, {"label", test_.labels[i]}});
+    WriteFile(dir_ / "labels.json", items.dump());
+    auto [body, code] = server_->Curl(
+        "-H 'Authorization: Bearer l1' -H 'Content-Type: application/json' --data-binary "
+        "@labels.json " +
+        server_->url() + "/feedback");
+    ASSERT_EQ(code, 200) << body.dump().substr(0, 300);
+    EXPECT_EQ(body["accepted"], to - from);
+  }
+
+  // The inverted digits arrive and are labelled; the request loops start;
+  // the last inverted digits fill the drift window, so the alert fires and
+  // the retraining run starts. Returns v1's accuracy on the first 900.
+  double DriveDrift() {
+    const double v1 = PredictInverted(*server_, 0, 900, "inverted-1");
+    SendLabels(0, 900, "inverted-1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the log's flush: 200 ms
+    StartLoops();
+    PredictInverted(*server_, 900, 1000, "inverted-2");
+    return v1;
+  }
+
+  // The retraining run's log once it has finished (its last line is the
+  // gate's decision), or "" after `limit`.
+  std::string WaitForRetraining(std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      std::string log = ReadFile(dir_ / "serve.err");
+      if (log.find("retraining run 1 succeeded") != std::string::npos ||
+          log.find("retraining run 1 failed") != std::string::npos) {
+        std::string text;
+        for (const auto& entry : fs::directory_iterator(dir_ / ".conveyor/retrain"))
+          text += ReadFile(entry.path());
+        return text;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return "";
+  }
+
+  int ServedVersion(testing::ServeProcess& server) {
+    return server
+        .Curl("-H 'Authorization: Bearer c1' -F file=@" + (dir_ / "sample.png").string() + " " +
+              server.url() + "/predict")
+        .first["model"]
+        .value("version", 0);
+  }
+
+  // Stops both request loops and returns the versions each saw.
+  std::pair<std::vector<int>, std::vector<int>> StopLoops() {
+    Shell(dir_.path(), "touch stop replica2/stop");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a curl in flight ends
+    return {testing::VersionsSeen(dir_ / "codes"), testing::VersionsSeen(dir_ / "replica2/codes")};
+  }
+
+  static constexpr const char* kTokens =
+      "CONVEYOR_TOKENS=client=c1:predict,labeller=l1:feedback,alertmanager=a1:feedback ";
+  ml::SampleSet test_;
+  std::optional<testing::ServeProcess> replica_;
+};
+
+TEST_F(ClosedLoopTest, DriftRetrainsOnTheLabelledInputsAndBothReplicasSwapToTheBetterModel) {
+  const std::string conveyor = ShellQuote(std::getenv("CONVEYOR_BIN"));
+  StartLoop(conveyor +
+            " feedback export logs -o data/feedback.samples --holdout 0.3 --holdout-out "
+            "holdout.samples && " +
+            conveyor + " repro && " + conveyor +
+            " model promote digits@latest production --if-better accuracy:0.1 --evaluate-on "
+            "holdout.samples");
+  ASSERT_FALSE(HasFatalFailure());
+  const double before = DriveDrift();
+  EXPECT_LT(before, 0.5) << "v1 should do badly on inverted digits";
+
+  const std::string run = WaitForRetraining(std::chrono::seconds(150));
+  ASSERT_NE(run, "") << "no retraining within 150 s\n"
+                     << ReadFile(dir_ / "serve.err").substr(0, 4000) << alertmanager_->Log();
+  EXPECT_NE(run.find("digits@production: v1 -> v2 (accuracy "), std::string::npos) << run;
+  // Both replicas follow by themselves.
+  bool both = false;
+  for (int i = 0; i < 150 && !both; ++i) {
+    both = ServedVersion(*server_) == 2 && ServedVersion(*replica_) == 2;
+    if (!both)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(both) << ReadFile(dir_ / "serve.err").substr(0, 3000)
+                    << ReadFile(dir_ / "replica2/serve.err");
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the loops meet v2 too
+  auto [first, second] = StopLoops();
+  EXPECT_EQ(first, (std::vector<int>{1, 2})) << "every request answered, v1 then v2";
+  EXPECT_EQ(second, (std::vector<int>{1, 2})) << ReadFile(dir_ / "replica2/codes").substr(0, 2000);
+
+  // Accuracy on the new inputs recovers: the held-out ones, which no model
+  // trained on, sent to the second replica.
+  Result<ml::SampleSet> holdout = ml::ReadSamples(dir_ / "holdout.samples");
+  ASSERT_TRUE(holdout.ok()) << holdout.status().message();
+  // 900 labelled: about 30% held out (by a hash of request id and row), the
+  // rest trained on.
+  EXPECT_GT(holdout->size(), 200u);
+  EXPECT_LT(holdout->size(), 340u);
+  EXPECT_NE(run.find(fmt::format("({} from data/feedback.samples)", 900 - holdout->size())),
+            std::string::npos)
+      << run;
+  Json instances = Json::array();
+  for (size_t i = 0; i < holdout->size(); ++i) {
+    Json row = Json::array();
+    for (float pixel : holdout->sample(i))
+      row.push_back(static_cast<int>(pixel));
+    instances.push_back(std::move(row));
+  }
+  WriteFile(dir_ / "holdout.json", Json{{"instances", instances}}.dump());
+  auto [body, code] = replica_->Curl(
+      "-H 'Authorization: Bearer c1' -H 'Content-Type: "
+      "application/json' --data-binary @" +
+      (dir_ / "holdout.json").string() + " " + replica_->url() + "/predict");
+  ASSERT_EQ(code, 200);
+  size_t right = 0;
+  for (size_t i = 0; i < holdout->size(); ++i)
+    right += body["predictions"][i]["label"] == std::to_string(holdout->labels[i]);
+  const double after = static_cast<double>(right) / static_cast<double>(holdout->size());
+  EXPECT_GT(after, 0.75) << "before: " << before;
+  EXPECT_GT(after, before + 0.5);
+}
+
+// The same loop with a retraining run that forgets the new data and trains
+// a stump: on the held-out inverted digits it guesses (about 0.1) where
+// production is worse than guessing (about 0.03), short of the 0.1 the gate
+// asks for; production and both replicas stay on v1, and the refusal is in
+// the alias history.
+TEST_F(ClosedLoopTest, AChallengerShortOfTheGateLeavesProductionAndBothReplicasAlone) {
+  const std::string conveyor = ShellQuote(std::getenv("CONVEYOR_BIN"));
+  StartLoop(conveyor +
+            " feedback export logs -o unused.samples --holdout 0.3 --holdout-out "
+            "holdout.samples && " +
+            conveyor + " exp run -S train.n_estimators=2 -S train.max_depth=1 && " + conveyor +
+            " model promote digits@latest production --if-better accuracy:0.1 --evaluate-on "
+            "holdout.samples");
+  ASSERT_FALSE(HasFatalFailure());
+  DriveDrift();
+  const std::string run = WaitForRetraining(std::chrono::seconds(150));
+  ASSERT_NE(run, "") << "no retraining within 150 s\n"
+                     << ReadFile(dir_ / "serve.err").substr(0, 4000);
+  EXPECT_NE(run.find("digits@production: kept v1, not v2 (accuracy "), std::string::npos) << run;
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // five follow intervals
+  EXPECT_EQ(ServedVersion(*server_), 1);
+  EXPECT_EQ(ServedVersion(*replica_), 1);
+  auto [first, second] = StopLoops();
+  EXPECT_EQ(first, std::vector<int>{1});
+  EXPECT_EQ(second, std::vector<int>{1});
+  auto history = testing::RunConveyor(dir_.path(), "model show digits@1 --json", env_);
+  EXPECT_NE(history.out.find("kept over v2"), std::string::npos) << history.out;
 }
 
 }  // namespace
