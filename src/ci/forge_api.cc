@@ -195,10 +195,12 @@ HttpRequest ForgeApi::BuildRequest(const ApiCall& call) const {
   request.method = call.method;
   request.url = context_.api_url + call.path;
   if (context_.forge == Forge::kGitLab) {
-    request.headers.emplace_back("PRIVATE-TOKEN", context_.token.Reveal());
+    if (!call.token_in_body)
+      request.headers.emplace_back("PRIVATE-TOKEN", context_.token.Reveal());
     request.headers.emplace_back("Accept", "application/json");
   } else {
-    request.headers.emplace_back("Authorization", "Bearer " + context_.token.Reveal());
+    if (!call.token_in_body)
+      request.headers.emplace_back("Authorization", "Bearer " + context_.token.Reveal());
     request.headers.emplace_back("Accept", "application/vnd.github+json");
     request.headers.emplace_back("X-GitHub-Api-Version", "2022-11-28");
   }

@@ -55,6 +55,9 @@ struct ApiCall {
   std::string not_found;
   // For 403: the scope, role or permission the token needs.
   std::string permission;
+  // The context's token is in `body` (GitLab's pipeline trigger token), so
+  // no authentication header is sent.
+  bool token_in_body = false;
   // Statuses other than 2xx returned to the caller instead of failing
   // (e.g. 404 when looking for a file that may not exist).
   std::vector<int> pass_through;

@@ -14,6 +14,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(MakeServeCommand());
   commands.push_back(MakeTokenCommand());
   commands.push_back(MakeFeedbackCommand());
+  commands.push_back(MakeWatchCommand());
   commands.push_back(MakeMetricsCommand());
   commands.push_back(MakeParamsCommand());
   commands.push_back(MakePlotsCommand());

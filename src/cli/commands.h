@@ -22,6 +22,7 @@ std::unique_ptr<Command> MakeModelCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakeTokenCommand();
 std::unique_ptr<Command> MakeFeedbackCommand();
+std::unique_ptr<Command> MakeWatchCommand();
 std::unique_ptr<Command> MakePlotsCommand();
 std::unique_ptr<Command> MakeReportCommand();
 std::unique_ptr<Command> MakeRemoteCommand();

@@ -15,6 +15,8 @@
 #include "cli/commands.h"
 #include "cli/registry_commands.h"
 #include "cli/remote_serving.h"
+#include "cli/retrain_flags.h"
+#include "cli/server_access.h"
 #include "cli/version.h"
 #include "common/environment.h"
 #include "common/subprocess.h"
@@ -24,7 +26,6 @@
 #include "registry/model_ref.h"
 #include "serving/access_control.h"
 #include "serving/access_log.h"
-#include "serving/alert_hook_service.h"
 #include "serving/alias_follower.h"
 #include "serving/api_docs.h"
 #include "serving/audit_log.h"
@@ -154,22 +155,7 @@ class ServeCommand : public Command {
                    "Prediction log: remove the oldest segments while DIR holds more than N MiB")
         ->capture_default_str()
         ->check(CLI::Range(1, 1 << 24));
-    app.add_option("--retrain-on", retrain_.alerts_list,
-                   "Alert name (Alertmanager's alertname) whose firing starts --retrain-command "
-                   "through POST /hooks/alertmanager; repeatable")
-        ->type_name("ALERT");
-    app.add_option("--retrain-command", retrain_.command,
-                   "Shell command of a retraining run, e.g. \"conveyor repro && conveyor model "
-                   "promote digits@latest production --if-better accuracy\"; one run at a time, "
-                   "output in DIR/.conveyor/retrain/")
-        ->type_name("CMD");
-    app.add_option("--retrain-dir", retrain_.dir,
-                   "Where retraining runs (default: the directory serve started in)")
-        ->type_name("DIR");
-    app.add_option("--retrain-cooldown", retrain_.cooldown_seconds,
-                   "Seconds after a run starts during which firing alerts start nothing")
-        ->capture_default_str()
-        ->check(CLI::Range(0, 30 * 86400));
+    retrain_.Add(app);
     app.add_option("--follow-interval", follow_seconds_,
                    "With -m NAME@ALIAS: seconds between checks of the alias in the registry; "
                    "when it moves, the version it names is loaded, checked, warmed and swapped "
@@ -229,7 +215,7 @@ class ServeCommand : public Command {
     }
     RETURN_IF_ERROR(LoadAccess(global, console));
     RETURN_IF_ERROR(LoadTls(global));
-    RETURN_IF_ERROR(CheckRetrainFlags(global));
+    RETURN_IF_ERROR(retrain_.Check(global));
     if (drift_.min_samples > drift_.window) {
       return Error(Code::kUsage, "--drift-min-samples {} is larger than --drift-window {}",
                    drift_.min_samples, drift_.window);
@@ -296,36 +282,6 @@ class ServeCommand : public Command {
 
  private:
   using ReadAlias = serving::AliasFollower::ReadAlias;
-
-  // The retraining hook's flags, as given.
-  struct RetrainFlags {
-    std::vector<std::string> alerts_list;
-    std::string command;
-    std::string dir;
-    int cooldown_seconds = 3600;
-    std::filesystem::path workdir;  // resolved by CheckRetrainFlags
-  };
-
-  bool RetrainConfigured() const { return !retrain_.command.empty(); }
-
-  // --retrain-on and --retrain-command go together; the directory must exist.
-  Status CheckRetrainFlags(const GlobalOptions& global) {
-    if (retrain_.alerts_list.empty() != retrain_.command.empty()) {
-      return Error(Code::kUsage,
-                   "--retrain-on and --retrain-command go together: which alerts start which "
-                   "command");
-    }
-    if (!RetrainConfigured()) {
-      if (!retrain_.dir.empty())
-        return Error(Code::kUsage, "--retrain-dir goes with --retrain-command");
-      return OkStatus();
-    }
-    retrain_.workdir = retrain_.dir.empty() ? global.cwd : global.cwd / retrain_.dir;
-    std::error_code ec;
-    if (!std::filesystem::is_directory(retrain_.workdir, ec))
-      return Error(Code::kUsage, "--retrain-dir {}: no such directory", retrain_.workdir.string());
-    return OkStatus();
-  }
 
   // The alias `reference` names when it is NAME@ALIAS and following is on
   // (no --no-follow); nullopt for NAME, NAME@VERSION, NAME@TAG.
@@ -442,21 +398,14 @@ class ServeCommand : public Command {
       if (metrics != nullptr)
         metrics->SetFeedbackSource(tracker.get(), feedback_min_outcomes_);
     }
-    // Firing alerts start retraining runs (POST /hooks/alertmanager).
-    ShellRunner retrain_runner;
-    std::unique_ptr<serving::RetrainTrigger> retrain;
-    std::unique_ptr<serving::AlertHookService> alert_hook;
-    if (RetrainConfigured()) {
-      retrain = std::make_unique<serving::RetrainTrigger>(
-          serving::RetrainOptions{
-              .alerts = {retrain_.alerts_list.begin(), retrain_.alerts_list.end()},
-              .cooldown = std::chrono::seconds(retrain_.cooldown_seconds),
-              .command = retrain_.command,
-              .workdir = retrain_.workdir,
-              .log_dir = retrain_.workdir / ".conveyor" / "retrain"},
-          retrain_runner, [&console](std::string_view line) { console.Note(std::string(line)); });
-      alert_hook = std::make_unique<serving::AlertHookService>(*retrain);
+    // Firing alerts (POST /hooks/alertmanager) and a schedule start
+    // retraining runs.
+    std::unique_ptr<RetrainSetup> retrain;
+    if (retrain_.Configured()) {
+      ASSIGN_OR_RETURN(retrain, RetrainSetup::Build(retrain_, console));
+      console.Note(retrain->description());
     }
+    serving::AlertHookService* alert_hook = retrain ? retrain->alert_hook() : nullptr;
     serving::PredictionObservers prediction_observers(told);
     serving::PredictionObserver* predictions = told.empty() ? nullptr : &prediction_observers;
     serving::ModelService service(manager, metas_store, model_name, {}, predictions);
@@ -467,7 +416,7 @@ class ServeCommand : public Command {
                                                      .openapi_json = OpenApiDocument(model_name),
                                                      .metrics = metrics.get(),
                                                      .feedback = feedback.get(),
-                                                     .alert_hook = alert_hook.get()}));
+                                                     .alert_hook = alert_hook}));
     serving::AuditLog audit_log(std::cerr);
     RETURN_IF_ERROR(serving::AuditReplaceRoute(router, manager, audit_log));
     const serving::AccessPolicy policy =
@@ -545,37 +494,10 @@ class ServeCommand : public Command {
     return OkStatus();
   }
 
-  // The tokens (CONVEYOR_TOKENS, --tokens) or --no-auth; refuses to go on
-  // with neither. Messages name tokens, never show them.
+  // The tokens (CONVEYOR_TOKENS, --tokens) or --no-auth (server_access.h).
   Status LoadAccess(const GlobalOptions& global, Console& console) {
-    std::optional<std::string> env = ProcessEnvironment()(serving::kTokensEnvVar);
-    if (no_auth_) {
-      if (env || !tokens_file_.empty() || metrics_auth_) {
-        return Error(Code::kUsage,
-                     "--no-auth turns authentication off, but {} asks for it: drop one of them",
-                     env ? std::string(serving::kTokensEnvVar) + " (environment)"
-                     : !tokens_file_.empty() ? std::string("--tokens")
-                                             : std::string("--metrics-auth"));
-      }
-      return OkStatus();
-    }
-    if (!env && tokens_file_.empty()) {
-      return Error(
-          Code::kUsage,
-          "no access control configured: conveyor serve needs to know who may call it. Either\n"
-          "  set {}=NAME=TOKEN:ROLE[,...] in the environment (roles: {}), or\n"
-          "  pass --tokens FILE (make one with 'conveyor token create NAME --role admin'), or\n"
-          "  pass --no-auth to serve without authentication (local use only)\n"
-          "See docs/security.md.",
-          serving::kTokensEnvVar, serving::KnownRoles());
-    }
-    std::vector<std::string> warnings;
-    std::optional<std::filesystem::path> file;
-    if (!tokens_file_.empty())
-      file = global.cwd / tokens_file_;
-    ASSIGN_OR_RETURN(tokens_, serving::LoadTokenStore(env, file, warnings));
-    for (const std::string& warning : warnings)
-      console.Warn(warning);
+    ASSIGN_OR_RETURN(tokens_, LoadServerTokens(global, console, "serve", no_auth_, tokens_file_,
+                                               metrics_auth_ ? "--metrics-auth" : ""));
     return OkStatus();
   }
 
@@ -621,7 +543,7 @@ class ServeCommand : public Command {
                                       .metrics = !no_metrics_,
                                       .metrics_auth = metrics_auth_,
                                       .feedback = !no_feedback_,
-                                      .alert_hook = RetrainConfigured()})
+                                      .alert_hook = !retrain_.alerts.empty()})
         .dump(2);
   }
 

@@ -196,8 +196,7 @@ TEST(AccessControlTest, EveryServeRouteHasAPolicyEntry) {
   ServingMetrics metrics;
   FeedbackTracker tracker;
   FeedbackService feedback(manager, tracker);
-  ShellRunner runner;
-  RetrainTrigger trigger({}, runner, [](std::string_view) {});
+  RetrainTrigger trigger({}, [](std::string_view) {});
   AlertHookService alert_hook(trigger);
   Router router;
   ASSERT_TRUE(AddServeRoutes(router, {.service = service,

@@ -46,9 +46,25 @@ RetrainDecision DecideRetrain(const AlertmanagerPayload& payload,
   return decision;
 }
 
-RetrainTrigger::RetrainTrigger(RetrainOptions options, CommandRunner& runner, Note note,
+RetrainAction ShellRetrainAction(std::string command, std::filesystem::path workdir,
+                                 CommandRunner& runner) {
+  return [command = std::move(command), workdir = std::move(workdir),
+          &runner](const RetrainRun& run) -> Result<std::string> {
+    CommandSpec spec;
+    spec.cwd = workdir;
+    spec.command =
+        fmt::format("CONVEYOR_RETRAIN_ALERT={} CONVEYOR_RETRAIN_RUN={} exec >{} 2>&1; {}",
+                    ShellQuote(run.trigger), run.number, ShellQuote(run.log.string()), command);
+    ASSIGN_OR_RETURN(CommandResult result, runner.Run(spec));
+    if (!result.ok())
+      return Error(Code::kFailed, "the command {}", result.Describe());
+    return std::string("succeeded");
+  };
+}
+
+RetrainTrigger::RetrainTrigger(RetrainOptions options, Note note,
                                std::function<Clock::time_point()> now)
-    : options_(std::move(options)), runner_(runner), note_(std::move(note)), now_(std::move(now)) {}
+    : options_(std::move(options)), note_(std::move(note)), now_(std::move(now)) {}
 
 RetrainTrigger::~RetrainTrigger() { WaitIdle(); }
 
@@ -72,6 +88,20 @@ int RetrainTrigger::runs_failed() const {
   return failed_;
 }
 
+void RetrainTrigger::StartLocked(RetrainOutcome& outcome, Clock::time_point now,
+                                 std::thread& finished) {
+  running_ = true;
+  last_start_ = now;
+  outcome.run = ++runs_;
+  outcome.log = options_.log_dir / fmt::format("{:%Y%m%dT%H%M%SZ}-{}.log",
+                                               fmt::gmtime(std::chrono::system_clock::to_time_t(
+                                                   std::chrono::system_clock::now())),
+                                               outcome.run);
+  finished = std::move(worker_);  // a previous run's thread, done
+  worker_ = std::thread(&RetrainTrigger::Execute, this,
+                        RetrainRun{outcome.run, outcome.decision.alert, outcome.log});
+}
+
 RetrainOutcome RetrainTrigger::OnAlerts(const AlertmanagerPayload& payload) {
   RetrainOutcome outcome;
   std::thread finished;
@@ -80,18 +110,8 @@ RetrainOutcome RetrainTrigger::OnAlerts(const AlertmanagerPayload& payload) {
     Clock::time_point now = now_();
     outcome.decision =
         DecideRetrain(payload, options_.alerts, running_, last_start_, options_.cooldown, now);
-    if (outcome.decision.start) {
-      running_ = true;
-      last_start_ = now;
-      outcome.run = ++runs_;
-      outcome.log = options_.log_dir / fmt::format("{:%Y%m%dT%H%M%SZ}-{}.log",
-                                                   fmt::gmtime(std::chrono::system_clock::to_time_t(
-                                                       std::chrono::system_clock::now())),
-                                                   outcome.run);
-      finished = std::move(worker_);  // a previous run's thread, done
-      worker_ = std::thread(&RetrainTrigger::Execute, this, outcome.run, outcome.decision.alert,
-                            outcome.log);
-    }
+    if (outcome.decision.start)
+      StartLocked(outcome, now, finished);
   }
   if (finished.joinable())
     finished.join();
@@ -101,25 +121,40 @@ RetrainOutcome RetrainTrigger::OnAlerts(const AlertmanagerPayload& payload) {
   return outcome;
 }
 
-void RetrainTrigger::Execute(int run, const std::string& alert, const std::filesystem::path& log) {
+RetrainOutcome RetrainTrigger::OnSchedule(std::string_view what) {
+  RetrainOutcome outcome;
+  outcome.decision.alert = "schedule";
+  std::thread finished;
+  {
+    std::lock_guard lock(mu_);
+    if (running_) {
+      outcome.decision.reason = fmt::format("{} is due, but a retraining run is going on", what);
+    } else {
+      outcome.decision.start = true;
+      outcome.decision.reason = fmt::format("{} is due: starting a retraining run", what);
+      StartLocked(outcome, now_(), finished);
+    }
+  }
+  if (finished.joinable())
+    finished.join();
+  note_(outcome.run > 0 ? fmt::format("retraining run {}: {} (log {})", outcome.run,
+                                      outcome.decision.reason, outcome.log.string())
+                        : outcome.decision.reason);
+  return outcome;
+}
+
+void RetrainTrigger::Execute(RetrainRun run) {
   std::error_code ec;
-  std::filesystem::create_directories(log.parent_path(), ec);
-  CommandSpec spec;
-  spec.cwd = options_.workdir;
-  spec.command = fmt::format("CONVEYOR_RETRAIN_ALERT={} CONVEYOR_RETRAIN_RUN={} exec >{} 2>&1; {}",
-                             ShellQuote(alert), run, ShellQuote(log.string()), options_.command);
-  Result<CommandResult> result = runner_.Run(spec);
-  bool ok = result.ok() && result->ok();
-  std::string how = !result.ok()   ? result.status().message()
-                    : result->ok() ? std::string("succeeded")
-                                   : "failed: the command " + result->Describe();
+  std::filesystem::create_directories(run.log.parent_path(), ec);
+  Result<std::string> result = options_.action(run);
+  const std::string how = result.ok() ? *result : "failed: " + result.status().message();
   {
     std::lock_guard lock(mu_);
     running_ = false;
-    if (!ok)
+    if (!result.ok())
       ++failed_;
   }
-  note_(fmt::format("retraining run {} {} (log {})", run, how, log.string()));
+  note_(fmt::format("retraining run {} {} (log {})", run.number, how, run.log.string()));
 }
 
 }  // namespace conveyor::serving

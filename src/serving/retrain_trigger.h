@@ -1,12 +1,18 @@
 // RetrainTrigger: starts a retraining run when Alertmanager reports a firing
 // alert that a rule names (POST /hooks/alertmanager, alert_hook_service.h),
-// so the deployed model's own monitoring decides when to retrain.
+// so the deployed model's own monitoring decides when to retrain — or when
+// a schedule says so (retrain_schedule.h).
 //
-// A run is a shell command (`serve --retrain-command`, e.g. `conveyor repro
-// && conveyor push && conveyor model promote digits@latest production
-// --if-better accuracy`) run in a working directory, its output kept in
-// <log_dir>/<UTC time>-<n>.log, with CONVEYOR_RETRAIN_ALERT (the alert's
-// name) and CONVEYOR_RETRAIN_RUN (n) in its environment.
+// What a run does is its action (RetrainAction):
+//   - ShellRetrainAction: a shell command (`--retrain-command`, e.g.
+//     `conveyor repro && conveyor model promote digits@latest production
+//     --if-better accuracy`) run in a working directory, with
+//     CONVEYOR_RETRAIN_ALERT (the alert's name, or "schedule") and
+//     CONVEYOR_RETRAIN_RUN (n) in its environment; it succeeds when the
+//     command exits 0.
+//   - a CI pipeline started through the forge's API (`--retrain-pipeline`,
+//     ci/pipeline_trigger.h); it succeeds when the pipeline was created.
+// Either way the run's output goes to <log_dir>/<UTC time>-<n>.log.
 //
 // The rule (DecideRetrain, a pure function): a payload starts a run when it
 // has a firing alert whose name is in `alerts`, no run is going on, and the
@@ -14,12 +20,13 @@
 // repeats while a run goes on or within the cool-down start nothing — each
 // with its reason, for the answer and the log — and nothing is queued:
 // Alertmanager repeats a firing alert (repeat_interval), and the next
-// repeat after the cool-down is acted on.
+// repeat after the cool-down is acted on. A scheduled start (OnSchedule)
+// only waits for a run going on: the schedule is the user's explicit wish.
 //
-// Thread safety: OnAlerts may be called from any number of threads; runs
-// happen one at a time on a thread of the trigger's own. The destructor
-// waits for a run in progress (serve's SIGTERM reaches the command's process
-// group first, so it ends).
+// Thread safety: OnAlerts and OnSchedule may be called from any number of
+// threads; runs happen one at a time on a thread of the trigger's own. The
+// destructor waits for a run in progress (serve's SIGTERM reaches a
+// command's process group first, so it ends).
 #pragma once
 
 #include <chrono>
@@ -38,11 +45,26 @@
 
 namespace conveyor::serving {
 
+// One run, as its action sees it.
+struct RetrainRun {
+  int number = 0;             // 1, 2, …
+  std::string trigger;        // the alert's name, or "schedule"
+  std::filesystem::path log;  // where its output goes
+};
+
+// Does run `run`; returns how it went in a few words ("succeeded", "started
+// GitLab pipeline 257: URL") or why it failed.
+using RetrainAction = std::function<Result<std::string>(const RetrainRun& run)>;
+
+// The shell command `command` in `workdir`, through `runner` (which must
+// outlive the action).
+RetrainAction ShellRetrainAction(std::string command, std::filesystem::path workdir,
+                                 CommandRunner& runner);
+
 struct RetrainOptions {
   std::set<std::string> alerts;  // alert names that start a run
   std::chrono::seconds cooldown{3600};
-  std::string command;
-  std::filesystem::path workdir;
+  RetrainAction action;
   std::filesystem::path log_dir;
 };
 
@@ -70,16 +92,18 @@ class RetrainTrigger {
   using Clock = std::chrono::steady_clock;
   using Note = std::function<void(std::string_view)>;
 
-  // `runner` (ShellRunner in serve; a fake in tests) must outlive the
-  // trigger. `note` gets one line per decision and per finished run.
+  // `note` gets one line per decision and per finished run.
   RetrainTrigger(
-      RetrainOptions options, CommandRunner& runner, Note note,
+      RetrainOptions options, Note note,
       std::function<Clock::time_point()> now = [] { return Clock::now(); });
   ~RetrainTrigger();
   RetrainTrigger(const RetrainTrigger&) = delete;
   RetrainTrigger& operator=(const RetrainTrigger&) = delete;
 
   RetrainOutcome OnAlerts(const AlertmanagerPayload& payload);
+  // A schedule's time came (`what`: "cron 0 3 * * *"): starts a run unless
+  // one is going on.
+  RetrainOutcome OnSchedule(std::string_view what);
 
   // Waits until no run is going on (tests).
   void WaitIdle();
@@ -88,10 +112,11 @@ class RetrainTrigger {
   int runs_failed() const;
 
  private:
-  void Execute(int run, const std::string& alert, const std::filesystem::path& log);
+  // Starts run `decision` describes, if it says to; requires mu_.
+  void StartLocked(RetrainOutcome& outcome, Clock::time_point now, std::thread& finished);
+  void Execute(RetrainRun run);
 
   const RetrainOptions options_;
-  CommandRunner& runner_;
   const Note note_;
   const std::function<Clock::time_point()> now_;
 

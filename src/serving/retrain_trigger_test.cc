@@ -67,11 +67,10 @@ class RetrainTriggerTest : public ::testing::Test {
   std::unique_ptr<RetrainTrigger> Make(const std::string& command) {
     RetrainOptions options{.alerts = {"Drift"},
                            .cooldown = 60s,
-                           .command = command,
-                           .workdir = dir_.path(),
+                           .action = ShellRetrainAction(command, dir_.path(), runner_),
                            .log_dir = dir_ / "logs"};
     return std::make_unique<RetrainTrigger>(
-        options, runner_, [this](std::string_view line) { notes_.emplace_back(line); },
+        options, [this](std::string_view line) { notes_.emplace_back(line); },
         [this] { return now_; });
   }
   AlertmanagerPayload Drift() {
@@ -124,6 +123,51 @@ TEST_F(RetrainTriggerTest, OneRunAtATimeThenTheCoolDown) {
   EXPECT_FALSE(cooling.decision.start);
   EXPECT_NE(cooling.decision.reason.find("started 30 s ago (cool-down 60 s)"), std::string::npos);
   EXPECT_EQ(trigger->runs_started(), 2);
+}
+
+TEST_F(RetrainTriggerTest, AScheduleStartsARunUnlessOneIsGoingOn) {
+  auto trigger = Make(
+      "for i in $(seq 200); do [ -e go ] && break; sleep 0.05; done; "
+      "echo \"$CONVEYOR_RETRAIN_ALERT\"");
+  RetrainOutcome first = trigger->OnSchedule("cron 0 3 * * *");
+  ASSERT_TRUE(first.decision.start);
+  EXPECT_EQ(first.decision.reason, "cron 0 3 * * * is due: starting a retraining run");
+  RetrainOutcome busy = trigger->OnSchedule("cron 0 3 * * *");
+  EXPECT_FALSE(busy.decision.start);
+  EXPECT_EQ(busy.decision.reason, "cron 0 3 * * * is due, but a retraining run is going on");
+  testing::WriteFile(dir_ / "go", "");
+  trigger->WaitIdle();
+  EXPECT_EQ(testing::ReadFile(first.log), "schedule\n");
+  // The cool-down is for alerts: a schedule right after a run still starts.
+  now_ += 1s;
+  EXPECT_TRUE(trigger->OnSchedule("cron 0 3 * * *").decision.start);
+  trigger->WaitIdle();
+  EXPECT_FALSE(trigger->OnAlerts(Drift()).decision.start) << "alerts do cool down";
+}
+
+TEST_F(RetrainTriggerTest, AnyActionCanBeTheRun) {
+  std::vector<std::string> seen;
+  RetrainOptions options{.alerts = {"Drift"},
+                         .action = [&](const RetrainRun& run) -> Result<std::string> {
+                           seen.push_back(run.trigger + " " + std::to_string(run.number));
+                           if (run.number == 2)
+                             return Error(Code::kUnavailable, "GitLab unreachable");
+                           return std::string("started GitLab pipeline 257");
+                         },
+                         .log_dir = dir_ / "logs"};
+  RetrainTrigger trigger(
+      options, [this](std::string_view line) { notes_.emplace_back(line); },
+      [this] { return now_; });
+  trigger.OnAlerts(Drift());
+  trigger.WaitIdle();
+  EXPECT_NE(notes_.back().find("retraining run 1 started GitLab pipeline 257"), std::string::npos)
+      << notes_.back();
+  trigger.OnSchedule("cron @daily");
+  trigger.WaitIdle();
+  EXPECT_NE(notes_.back().find("retraining run 2 failed: GitLab unreachable"), std::string::npos)
+      << notes_.back();
+  EXPECT_EQ(trigger.runs_failed(), 1);
+  EXPECT_EQ(seen, (std::vector<std::string>{"Drift 1", "schedule 2"}));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ml/samples.h"
+#include "testing/alert_payload.h"
 #include "testing/postgres_server.h"
 #include "testing/serve_process.h"
 
@@ -342,19 +343,7 @@ TEST_F(ContinuousTrainingTest, FeedbackJoinsPredictionsAndShowsLiveAccuracyOnMet
 namespace conveyor {
 namespace {
 
-// An Alertmanager webhook payload with one alert.
-std::string AlertPayload(const std::string& name, const std::string& status) {
-  return Json{{"version", "4"},
-              {"status", status},
-              {"receiver", "conveyor"},
-              {"groupKey", "{}:{}"},
-              {"alerts", Json::array({Json{{"status", status},
-                                           {"labels", {{"alertname", name}}},
-                                           {"annotations", Json::object()},
-                                           {"startsAt", "2026-11-27T10:00:00Z"},
-                                           {"fingerprint", "0123456789abcdef"}}})}}
-      .dump();
-}
+using testing::AlertPayload;
 
 TEST_F(ContinuousTrainingTest, AFiringAlertStartsOneRetrainingRunThenCoolsDown) {
   testing::ServeProcess server(dir_.path());
@@ -402,10 +391,12 @@ TEST_F(ContinuousTrainingTest, AFiringAlertStartsOneRetrainingRunThenCoolsDown) 
   std::string log = ReadFile(dir_ / "serve.err");
   EXPECT_NE(log.find("retraining run 1 succeeded"), std::string::npos) << log;
 
-  // The two flags go together.
+  // An alert needs a run to start.
   auto half = Run("serve --no-auth -m digits@1 --retrain-on X");
   EXPECT_EQ(half.exit_code, 2);
-  EXPECT_NE(half.err.find("--retrain-on and --retrain-command go together"), std::string::npos)
+  EXPECT_NE(half.err.find("--retrain-on and --retrain-schedule start a run: say what it is with "
+                          "--retrain-command CMD or --retrain-pipeline TARGET"),
+            std::string::npos)
       << half.err;
 }
 

@@ -77,6 +77,16 @@ std::vector<std::string> FakeGitHub::branches() const {
   return names;
 }
 
+void FakeGitHub::AddWorkflow(const std::string& file) {
+  std::lock_guard lock(mu_);
+  workflows_.insert(file);
+}
+
+std::vector<std::string> FakeGitHub::dispatches() const {
+  std::lock_guard lock(mu_);
+  return dispatches_;
+}
+
 std::optional<HttpResponse> FakeGitHub::CheckHeaders(const HttpRequest& request) {
   if (request.Header("authorization") != "Bearer " + token_) {
     return Json(401, {{"message", "Bad credentials"},
@@ -156,6 +166,27 @@ std::optional<std::string> FakeGitHub::Body(const HttpRequest& request, HttpResp
 
 void FakeGitHub::AddRoutes() {
   const std::string repo = "/repos/{owner}/{repo}";
+  Route("POST", repo + "/actions/workflows/{workflow}/dispatches", "workflow_dispatch",
+        [this](HttpRequest& r) {
+          if (auto missing = CheckRepo(r))
+            return *missing;
+          if (workflows_.count(r.path_params.at("workflow")) == 0)
+            return Json(404, {{"message", "Not Found"}, {"status", "404"}});
+          HttpResponse error;
+          std::optional<nlohmann::json> body = JsonBody(r, error);
+          if (!body)
+            return error;
+          if (!body->contains("ref") || !(*body)["ref"].is_string())
+            return Violation("dispatches: ref is missing");
+          const std::string ref = (*body)["ref"].get<std::string>();
+          if (refs_.count(ref) == 0) {
+            return Json(422, {{"message", "No ref found for: " + ref}, {"status", "422"}});
+          }
+          dispatches_.push_back(r.path_params.at("workflow") + "@" + ref);
+          HttpResponse answer;
+          answer.status = 204;
+          return answer;
+        });
   auto issue_url = [this](int64_t number, int64_t id) {
     return fmt::format("https://github.example/{}/pull/{}#issuecomment-{}", repo_, number, id);
   };

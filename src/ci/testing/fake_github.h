@@ -7,6 +7,9 @@
 //   GET /repos/:owner/:repo/git/ref/heads/:branch, POST .../git/trees,
 //   POST .../git/commits, POST .../git/refs
 //   GET/PUT /repos/:owner/:repo/contents/:path (up to 8 segments)
+//   POST /repos/:owner/:repo/actions/workflows/:workflow/dispatches
+//     {"ref"[, "inputs"]}: 204 for a workflow added with AddWorkflow, else
+//     404; a ref that is not a branch: 422
 // Every request must carry "Authorization: Bearer <token>" (else 401
 // {"message": "Bad credentials"}), "Accept: application/vnd.github+json",
 // "X-GitHub-Api-Version: 2022-11-28" and a User-Agent (GitHub refuses
@@ -18,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +60,11 @@ class FakeGitHub final : public FakeForge {
   std::map<std::string, FakeFile> files() const;
   std::vector<std::string> branches() const;
 
+  // A workflow file that may be dispatched.
+  void AddWorkflow(const std::string& file);
+  // "<workflow>@<ref>" per dispatch, in order.
+  std::vector<std::string> dispatches() const;
+
  private:
   void AddRoutes() override;
   std::optional<serving::HttpResponse> CheckHeaders(const serving::HttpRequest& request) override;
@@ -72,6 +81,8 @@ class FakeGitHub final : public FakeForge {
   std::map<std::string, std::vector<FakeComment>> commit_comments_;
   std::map<std::string, std::string> refs_;  // branch -> commit sha
   std::map<std::string, FakeFile> files_;
+  std::set<std::string> workflows_;
+  std::vector<std::string> dispatches_;
   int64_t next_id_ = 5000;
   size_t page_size_ = 100;
 };

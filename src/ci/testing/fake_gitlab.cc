@@ -69,7 +69,13 @@ nlohmann::json FakeGitLab::NoteJson(const FakeNote& note) {
 }
 
 std::optional<HttpResponse> FakeGitLab::CheckHeaders(const HttpRequest& request) {
-  if (request.Header("private-token") != token_) {
+  // A pipeline trigger is authenticated by the token in its body.
+  const bool trigger = request.path.ends_with("/trigger/pipeline");
+  if (trigger && !request.Header("private-token").empty()) {
+    return Violation(fmt::format("{} {}: PRIVATE-TOKEN sent with a trigger token", request.method,
+                                 request.path));
+  }
+  if (!trigger && request.Header("private-token") != token_) {
     return Json(401, {{"message", "401 Unauthorized"}});
   }
   if (request.Header("user-agent").empty()) {
@@ -134,7 +140,48 @@ HttpResponse FakeGitLab::Page(const HttpRequest& request, const nlohmann::json& 
   return response;
 }
 
+void FakeGitLab::set_trigger_token(std::string token) {
+  std::lock_guard lock(mu_);
+  trigger_token_ = std::move(token);
+}
+
+std::vector<FakeGitLab::Pipeline> FakeGitLab::pipelines() const {
+  std::lock_guard lock(mu_);
+  return pipelines_;
+}
+
 void FakeGitLab::AddRoutes() {
+  Route(
+      "POST", "/api/v4/projects/{id}/trigger/pipeline", "trigger_pipeline", [this](HttpRequest& r) {
+        HttpResponse error;
+        std::optional<nlohmann::json> body = JsonBody(r, error);
+        if (!body)
+          return error;
+        if (r.path_params.at("id") != project_id_ || trigger_token_.empty() ||
+            body->value("token", "") != trigger_token_) {
+          return Json(404, {{"message", "404 Not Found"}});
+        }
+        if (!body->contains("ref") || !(*body)["ref"].is_string()) {
+          return Json(400, {{"error", "ref is missing"}});
+        }
+        Pipeline pipeline{next_id_++, (*body)["ref"].get<std::string>(), {}};
+        if (body->contains("variables")) {
+          const nlohmann::json& variables = (*body)["variables"];
+          if (!variables.is_object())
+            return Violation("trigger/pipeline: variables is not an object");
+          for (const auto& [key, value] : variables.items()) {
+            if (!value.is_string())
+              return Violation("trigger/pipeline: variable " + key + " is not a string");
+            pipeline.variables[key] = value.get<std::string>();
+          }
+        }
+        pipelines_.push_back(pipeline);
+        return Json(201, {{"id", pipeline.id},
+                          {"ref", pipeline.ref},
+                          {"status", "created"},
+                          {"web_url",
+                           base_url() + "/group/app/-/pipelines/" + std::to_string(pipeline.id)}});
+      });
   const std::string notes = "/api/v4/projects/{id}/merge_requests/{iid}/notes";
   Route("GET", notes, "list_mr_notes", [this](HttpRequest& r) {
     if (auto missing = CheckTarget(r, true)) {

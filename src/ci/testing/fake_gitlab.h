@@ -4,6 +4,10 @@
 //   GET/POST /projects/:id/repository/commits/:sha/discussions,
 //   PUT .../discussions/:discussion_id/notes/:note_id
 //   POST /projects/:id/uploads (multipart/form-data, part "file")
+//   POST /projects/:id/trigger/pipeline (JSON {"token", "ref", "variables"}):
+//     authenticated by the trigger token in the body, not PRIVATE-TOKEN (a
+//     wrong one: 404 {"message": "404 Not Found"}); answers 201 with the
+//     pipeline's id and web_url
 // It checks the PRIVATE-TOKEN header (401 {"message": "401 Unauthorized"}
 // when wrong), Accept and User-Agent, JSON bodies with a string "body", and
 // the upload's multipart shape. Unknown project: 404 {"message": "404
@@ -63,6 +67,15 @@ class FakeGitLab final : public FakeForge {
   std::vector<FakeDiscussion> discussions(const std::string& sha) const;
   std::vector<FakeUpload> uploads() const;
 
+  // Accepts `token` as the project's pipeline trigger token.
+  void set_trigger_token(std::string token);
+  struct Pipeline {
+    int64_t id = 0;
+    std::string ref;
+    std::map<std::string, std::string> variables;
+  };
+  std::vector<Pipeline> pipelines() const;
+
  private:
   void AddRoutes() override;
   std::optional<serving::HttpResponse> CheckHeaders(const serving::HttpRequest& request) override;
@@ -78,6 +91,8 @@ class FakeGitLab final : public FakeForge {
   std::map<int64_t, std::vector<FakeNote>> notes_;
   std::map<std::string, std::vector<FakeDiscussion>> discussions_;
   std::vector<FakeUpload> uploads_;
+  std::string trigger_token_;
+  std::vector<Pipeline> pipelines_;
   int64_t next_id_ = 1000;
   size_t page_size_ = 100;
   bool link_header_ = true;
