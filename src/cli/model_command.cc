@@ -1,4 +1,6 @@
 // `conveyor model list|show|register|promote|demote`: the model registry.
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -98,8 +100,8 @@ class ModelCommand : public Command {
                      "With --if-better: score this version and the one holding the alias on "
                      "FILE (a samples file or CSV of labelled raw inputs, e.g. from 'conveyor "
                      "feedback export') through the serving path, instead of comparing their "
-                     "experiments' metrics; METRIC is accuracy, macro_precision, macro_recall "
-                     "or macro_f1")
+                     "experiments' metrics; repeatable (the files' rows together); METRIC is "
+                     "accuracy, macro_precision, macro_recall or macro_f1")
         ->type_name("FILE");
     promote_->add_flag("--json", json_, "Print the outcome as JSON");
 
@@ -177,11 +179,19 @@ class ModelCommand : public Command {
                      spec.Metric());
       }
       RETURN_IF_ERROR(serving::NamedMetric({}, spec.key).status());
-      ASSIGN_OR_RETURN(data, serving::ReadLabelledRows(global.cwd / evaluate_on_));
+      for (const std::string& file : evaluate_on_) {
+        ASSIGN_OR_RETURN(serving::LabelledRows rows, serving::ReadLabelledRows(global.cwd / file));
+        if (!data.has_value()) {
+          data = std::move(rows);
+        } else {
+          RETURN_IF_ERROR(serving::AppendLabelledRows(*data, std::move(rows)));
+        }
+      }
       loader = std::make_unique<serving::RegistryModelLoader>(
           store, ObjectStore(registry.project.cache_dir()),
           registry.project.root() / ".conveyor" / "serving");
-      scorer.source = fmt::format("{} ({} rows)", evaluate_on_, data->labels.size());
+      scorer.source =
+          fmt::format("{} ({} rows)", fmt::join(evaluate_on_, " + "), data->labels.size());
       scorer.score = [&](const ModelVersion& version) -> Result<double> {
         console.Note(
             fmt::format("Scoring {} v{} on {}", version.model, version.version, scorer.source));
@@ -358,7 +368,7 @@ class ModelCommand : public Command {
   std::string alias_;
   std::string reason_;
   std::string if_better_;
-  std::string evaluate_on_;
+  std::vector<std::string> evaluate_on_;
   bool lower_is_better_ = false;
 };
 

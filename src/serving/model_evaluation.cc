@@ -120,6 +120,19 @@ Result<LabelledRows> ReadLabelledRows(const std::filesystem::path& file) {
   return data;
 }
 
+Status AppendLabelledRows(LabelledRows& data, LabelledRows more) {
+  if (more.width != data.width) {
+    return Error(Code::kInvalid,
+                 "{} has rows of {} values, {} of {}: they cannot be scored together", more.source,
+                 more.width, data.source, data.width);
+  }
+  data.labels.insert(data.labels.end(), std::make_move_iterator(more.labels.begin()),
+                     std::make_move_iterator(more.labels.end()));
+  data.raw.insert(data.raw.end(), more.raw.begin(), more.raw.end());
+  data.source += " + " + more.source;
+  return OkStatus();
+}
+
 Result<ml::ClassificationMetrics> EvaluateModel(const ServedModel& model,
                                                 const LabelledRows& data) {
   const ml::ModelSpec& spec = model.spec();

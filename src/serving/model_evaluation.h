@@ -36,6 +36,10 @@ struct LabelledRows {
 // file (and the line, for CSV).
 Result<LabelledRows> ReadLabelledRows(const std::filesystem::path& file);
 
+// Appends `more`'s rows to `data` (several files scored as one set).
+// kInvalid naming both files when their rows differ in width.
+Status AppendLabelledRows(LabelledRows& data, LabelledRows more);
+
 // Predicts every row of `data` with `model` and compares with the labels.
 // kInvalid when a row's width is not the model's input size, or a label is
 // not one of the model's (naming the row).

@@ -76,6 +76,18 @@ TEST_F(ModelEvaluationTest, ScoresThroughTheServingPathOnSamplesAndCsv) {
   ASSERT_TRUE(csv_metrics.ok());
   EXPECT_EQ(csv_metrics->confusion, metrics->confusion);
 
+  // Two files scored as one set.
+  LabelledRows both = *data;
+  ASSERT_TRUE(AppendLabelledRows(both, *ReadLabelledRows(dir_.path() / "inv.samples")).ok());
+  EXPECT_EQ(both.labels.size(), 2 * data->labels.size());
+  auto mixed = EvaluateModel(*model_, both);
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_NEAR(mixed->accuracy, (metrics->accuracy + inverted->accuracy) / 2, 1e-12);
+  LabelledRows narrow{.labels = {"1"}, .width = 2, .raw = {0, 0}, .source = "n.csv"};
+  Status refused = AppendLabelledRows(both, narrow);
+  EXPECT_NE(refused.message().find("n.csv has rows of 2 values"), std::string::npos)
+      << refused.message();
+
   EXPECT_EQ(*NamedMetric(*metrics, "accuracy"), metrics->accuracy);
   EXPECT_EQ(*NamedMetric(*metrics, "macro_f1"), metrics->macro_f1);
   EXPECT_EQ(NamedMetric(*metrics, "auc").status().code(), Code::kUsage);
