@@ -104,16 +104,15 @@ void PredictionLog::OnPredictions(const ServedModel& model, const FeatureRows& i
   const std::string ts = Timestamp();
   std::string lines;
   lines.reserve(predictions.size() * (inputs.raw_cols * 4 + 256));
-  auto out = std::back_inserter(lines);
   for (size_t row = 0; row < predictions.size() && row < inputs.rows; ++row) {
     const Prediction& prediction = predictions[row];
     lines += "{\"ts\":\"";
     lines += ts;
     lines += "\",\"type\":\"prediction\",\"request_id\":";
     AppendJsonString(lines, request_id);
-    fmt::format_to(out, ",\"row\":{},\"model\":", row);
+    fmt::format_to(std::back_inserter(lines), ",\"row\":{},\"model\":", row);
     AppendJsonString(lines, identity.name);
-    fmt::format_to(out, ",\"version\":{},\"tag\":", identity.version);
+    fmt::format_to(std::back_inserter(lines), ",\"version\":{},\"tag\":", identity.version);
     AppendJsonString(lines, identity.experiment_tag);
     lines += ",\"predicted\":";
     AppendJsonString(lines, prediction.label);
@@ -121,8 +120,8 @@ void PredictionLog::OnPredictions(const ServedModel& model, const FeatureRows& i
     const size_t index = static_cast<size_t>(prediction.class_index);
     AppendJsonNumber(
         lines, index < prediction.probabilities.size() ? prediction.probabilities[index] : 0.0F);
-    fmt::format_to(out, ",\"shape\":[{},{}],\"input\":[", model.spec().input.rows,
-                   model.spec().input.cols);
+    fmt::format_to(std::back_inserter(lines), ",\"shape\":[{},{}],\"input\":[",
+                   model.spec().input.rows, model.spec().input.cols);
     bool first = true;
     for (float value : inputs.raw_row(row)) {
       if (!first)
