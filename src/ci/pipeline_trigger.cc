@@ -79,8 +79,15 @@ Result<PipelineTarget> ParsePipelineTarget(std::string_view text, std::string_vi
   }
   target.api_url = TrimSlash(
       api_url.empty() ? (target.forge == Forge::kGitLab ? kGitLabApi : kGitHubApi) : api_url);
-  if (!target.api_url.starts_with("https://") && !target.api_url.starts_with("http://")) {
-    return Error(Code::kUsage, "--retrain-api-url '{}' is not an http(s) URL", api_url);
+  // The token goes with every call: plain HTTP only to this machine.
+  const bool loopback = target.api_url.starts_with("http://127.0.0.1") ||
+                        target.api_url.starts_with("http://localhost") ||
+                        target.api_url.starts_with("http://[::1]");
+  if (!target.api_url.starts_with("https://") && !loopback) {
+    return Error(Code::kUsage,
+                 "--retrain-api-url '{}' must be https:// (plain http only to 127.0.0.1, "
+                 "localhost or [::1]): the token goes with every call",
+                 api_url);
   }
   return target;
 }
@@ -129,9 +136,14 @@ Result<StartedPipeline> StartPipeline(ForgeApi& api, const PipelineTarget& targe
     call.permission = "a trigger token whose owner may run pipelines on " + target.ref;
     ASSIGN_OR_RETURN(Json answer, api.SendJson(call));
     StartedPipeline started;
-    if (answer.contains("id") && answer["id"].is_number_integer())
-      started.id = std::to_string(answer["id"].get<int64_t>());
-    started.url = answer.value("web_url", "");
+    if (answer.is_object()) {
+      auto id = answer.find("id");
+      if (id != answer.end() && id->is_number_integer())
+        started.id = std::to_string(id->get<int64_t>());
+      auto url = answer.find("web_url");
+      if (url != answer.end() && url->is_string())
+        started.url = url->get<std::string>();
+    }
     return started;
   }
   call.path = fmt::format("/repos/{}/actions/workflows/{}/dispatches", target.project,

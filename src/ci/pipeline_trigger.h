@@ -17,9 +17,10 @@
 //           it does not declare); the run shows "workflow_dispatch" as its
 //           event.
 //
-// Calls go through ForgeApi: retries on 5xx and transport errors, one-line
-// failures naming what was being done and the variable holding the token,
-// which never appears in a message.
+// Calls go through ForgeApi: one-line failures naming what was being done
+// and the variable holding the token, which never appears in a message; the
+// caller's ForgeApi decides on retries (serve and watch make one attempt,
+// since a POST whose answer was lost may have started the pipeline).
 //
 // Thread safety: ParsePipelineTarget and PipelineContext are pure;
 // StartPipeline uses the ForgeApi it is given (one caller at a time).

@@ -48,6 +48,10 @@ TEST(ParsePipelineTargetTest, Table) {
     EXPECT_THAT(parsed.status().message(), HasSubstr(std::string("'") + bad + "'"));
   }
   EXPECT_EQ(ParsePipelineTarget("gitlab:1", "gitlab.example.com").status().code(), Code::kUsage);
+  // The token goes with every call: plain HTTP only to this machine.
+  EXPECT_EQ(ParsePipelineTarget("gitlab:1", "http://gitlab.example.com/api/v4").status().code(),
+            Code::kUsage);
+  EXPECT_TRUE(ParsePipelineTarget("gitlab:1", "http://127.0.0.1:8080/api/v4").ok());
 }
 
 TEST(PipelineContextTest, TokensComeFromTheEnvironment) {

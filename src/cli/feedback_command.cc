@@ -154,6 +154,9 @@ class FeedbackCommand : public Command {
       return Error(Code::kUsage, "--holdout and --holdout-out go together");
     }
     const fs::path holdout_out = holdout_out_.empty() ? fs::path() : global.cwd / holdout_out_;
+    if (!holdout_out.empty() && holdout_out.lexically_normal() == out.lexically_normal()) {
+      return Error(Code::kUsage, "--holdout-out and -o name the same file ({})", out_);
+    }
     const bool holdout_csv = format_.empty() ? holdout_out.extension() == ".csv" : format_ == "csv";
     DatasetWriter writer(csv);
     DatasetWriter held(holdout_csv);

@@ -93,7 +93,11 @@ Result<std::unique_ptr<RetrainSetup>> RetrainSetup::Build(const RetrainFlags& fl
   if (flags.target.has_value()) {
     ASSIGN_OR_RETURN(setup->context_, ci::PipelineContext(*flags.target, ProcessEnvironment()));
     setup->http_ = std::make_unique<ci::CurlHttpClient>();
-    setup->api_ = std::make_unique<ci::ForgeApi>(setup->context_, *setup->http_, setup->clock_);
+    // One attempt per run: a POST that timed out or got a proxy's 502 may
+    // have started the pipeline, and a second one would retrain twice. A
+    // failed start is said; the next alert or schedule tries again.
+    setup->api_ = std::make_unique<ci::ForgeApi>(setup->context_, *setup->http_, setup->clock_,
+                                                 ci::RetryOptions{.max_attempts = 1});
     ci::ForgeApi* api = setup->api_.get();
     const ci::PipelineTarget target = *flags.target;
     action = [api, target](const serving::RetrainRun& run) -> Result<std::string> {

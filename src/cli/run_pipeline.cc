@@ -116,13 +116,28 @@ Status Record(const LoadedPipeline& loaded, const ConveyorConfig& config, const 
   const std::string actor = CurrentActor();
   for (NewModelVersion& model : draft.models)
     model.created_by = actor;
+  // Runs kept earlier go first (their model versions are older); if some
+  // still cannot be recorded, this one waits behind them.
+  const std::filesystem::path pending_dir = PendingExperimentsDir(loaded.project.root());
+  Result<std::vector<std::filesystem::path>> waiting = ListPendingExperiments(pending_dir);
+  if (waiting.ok() && !waiting->empty()) {
+    RecordPending(loaded.project, store, console);
+    waiting = ListPendingExperiments(pending_dir);
+  }
+  if (waiting.ok() && !waiting->empty()) {
+    ASSIGN_OR_RETURN(std::filesystem::path kept, KeepPendingExperiment(pending_dir, draft));
+    return Error(Code::kUnavailable,
+                 "{} earlier run(s) in {} could not be recorded yet, so this one is kept "
+                 "behind them in {}; the next 'conveyor repro' records them in order",
+                 waiting->size(), InProject(loaded.project, pending_dir),
+                 InProject(loaded.project, kept));
+  }
   Result<std::pair<ExperimentRecord, std::vector<ModelVersion>>> recorded =
       RecordExperiment(store, draft, actor);
   if (!recorded.ok()) {
     // The outputs are cached and dvc.lock is written: a rerun would find
     // nothing to run, so the record is kept for the next one to add.
-    Result<std::filesystem::path> kept =
-        KeepPendingExperiment(PendingExperimentsDir(loaded.project.root()), draft);
+    Result<std::filesystem::path> kept = KeepPendingExperiment(pending_dir, draft);
     if (!kept.ok()) {
       return recorded.status().WithContext(
           fmt::format("and it could not be kept for later ({})", kept.status().message()));
@@ -160,6 +175,12 @@ void AddRunFlags(CLI::App& app, PipelineRunOptions& options) {
 Status RunPipeline(const GlobalOptions& global, Console& console,
                    const PipelineRunOptions& options) {
   const bool dry = options.repro.dry;
+  // A name must be a valid tag, known before a long run rather than after.
+  if (!options.name.empty()) {
+    Status valid = ValidateExperimentTag(options.name);
+    if (!valid.ok())
+      return Error(Code::kUsage, "-n: {}", valid.message());
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded,
                    LoadPipeline(global, dry ? Access::kRead : Access::kWrite));
   // conveyor.yaml is checked before anything runs, not after a long run.

@@ -41,6 +41,7 @@ class WatchCommand : public Command {
   }
 
   void Configure(CLI::App& app) override {
+    options_.port = 9095;
     retrain_.Add(app);
     app.add_option("--host", options_.address, "Address to listen on for the webhook")
         ->capture_default_str();
@@ -64,7 +65,6 @@ class WatchCommand : public Command {
         "\n"
         "Point Alertmanager's webhook_configs at http://HOST:PORT/hooks/alertmanager with a\n"
         "token of role feedback (docs/serving.md). Runs' output: .conveyor/retrain/.");
-    options_.port = 9095;
   }
 
   Status Run(const GlobalOptions& global, Console& console) override {

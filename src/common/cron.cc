@@ -101,8 +101,11 @@ Status ParseField(std::string_view cron, std::string_view field_text, const Fiel
       if (low > high)
         return bad(item, "is a range that runs backwards");
     }
-    for (int v = low; v <= high; v += step)
+    for (int v = low; v <= high; v += step) {
       bits.set(static_cast<size_t>(field.max == 7 ? v % 7 : v));
+      if (high - v < step)
+        break;  // v + step would pass the end (or overflow, for a huge step)
+    }
   }
   return OkStatus();
 }

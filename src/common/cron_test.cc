@@ -51,6 +51,7 @@ TEST(CronTest, NextTimesTable) {
       {"0 0 1 jan,JUL *", "2027-01-01T00:00:00.000Z"},
       {"0 12 29 2 *", "2028-02-29T12:00:00.000Z"},  // the next leap day
       {"0 0 31 2 *", "never"},
+      {"1/2147483647 * * * *", "2026-11-28T02:01:00.000Z"},  // a huge step: once an hour
       // Both day fields restricted: either matches (the 1st, or a Monday).
       {"0 3 1 * mon", "2026-11-30T03:00:00.000Z"},
       {"0 3 1,2 * fri", "2026-12-01T03:00:00.000Z"},

@@ -25,6 +25,9 @@ Result<fs::path> KeepPendingExperiment(const fs::path& dir, const ExperimentDraf
   if (error) {
     return Error(Code::kIo, "cannot create {}: {}", dir.string(), error.message());
   }
+  // Tags are A-Z a-z 0-9 . _ - (ValidateExperimentTag; `-n` is checked
+  // before the run), so the tag is safe in a file name.
+  RETURN_IF_ERROR(ValidateExperimentTag(draft.record.tag));
   const fs::path file =
       dir / fmt::format("{:013d}-{}.json", draft.record.started_at_ms, draft.record.tag);
   const std::string text = ExperimentDraftJson(draft.record, draft.models).dump(2) + "\n";

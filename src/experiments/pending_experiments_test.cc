@@ -146,6 +146,13 @@ TEST_F(PendingExperimentsTest, AnUnreadableFileIsNamedAndKeptAndStopsTheRest) {
       << recorded.status().ToString();
 }
 
+TEST_F(PendingExperimentsTest, AnInvalidTagIsRefusedNotWrittenAsAPath) {
+  auto kept = KeepPendingExperiment(dir_, Draft("../x", 1'650'000'000'000, Md5('e')));
+  ASSERT_FALSE(kept.ok());
+  EXPECT_NE(kept.status().message().find("invalid experiment tag '../x'"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_.parent_path() / "x.json"));
+}
+
 TEST_F(PendingExperimentsTest, NoDirectoryMeansNothingPending) {
   auto listed = ListPendingExperiments(dir_);
   ASSERT_TRUE(listed.ok());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <unordered_map>
@@ -140,24 +141,35 @@ Result<DatasetScan> ScanLabelledExamples(
     const std::function<Status(const LabelledExample&)>& emit) {
   DatasetScan scan;
   scan.files = files.size();
-  // Pass 1: where each row's latest prediction is, and its first label.
-  std::unordered_map<std::string, Position> latest;
-  std::unordered_map<std::string, std::string> labels;
+  // Pass 1: every prediction and label of each (request id, row), with its
+  // time. Several replicas may write to one directory, so file order is
+  // not event order; the "ts" field is (UTC, fixed width: it sorts as text).
+  struct Seen {
+    std::string ts;
+    Position where;
+  };
+  struct Labelled {
+    std::string ts;
+    std::string label;
+  };
+  std::unordered_map<std::string, std::vector<Seen>> predictions;
+  std::unordered_map<std::string, std::vector<Labelled>> labels;
   for (size_t f = 0; f < files.size(); ++f) {
     RETURN_IF_ERROR(ForEachLine(files[f], &scan, [&](const Json& json, size_t line) -> Status {
       LineReader in(json, files[f], line);
       ASSIGN_OR_RETURN(std::string type, in.Get<std::string>("type"));
+      ASSIGN_OR_RETURN(std::string ts, in.Get<std::string>("ts"));
       ASSIGN_OR_RETURN(std::string request_id, in.Get<std::string>("request_id"));
       ASSIGN_OR_RETURN(size_t row, in.Get<size_t>("row"));
       if (type == "prediction") {
         ++scan.predictions;
         ASSIGN_OR_RETURN(std::string model, in.Get<std::string>("model"));
         if (filter.model.empty() || model == filter.model)
-          latest[Key(request_id, row)] = Position{f, line};
+          predictions[Key(request_id, row)].push_back({std::move(ts), Position{f, line}});
       } else if (type == "feedback") {
         ++scan.feedback;
         ASSIGN_OR_RETURN(std::string label, in.Get<std::string>("label"));
-        labels.emplace(Key(request_id, row), std::move(label));
+        labels[Key(request_id, row)].push_back({std::move(ts), std::move(label)});
       } else {
         return Error(Code::kInvalid, "{}:{}: type '{}' is neither prediction nor feedback",
                      files[f].string(), line, type);
@@ -165,17 +177,37 @@ Result<DatasetScan> ScanLabelledExamples(
       return OkStatus();
     }));
   }
-  // Pass 2: the labelled predictions, in log order.
+  // Each label belongs to the prediction its request id named when it was
+  // sent: the latest one at or before it (the earliest, if a clock put the
+  // label first). A prediction's first label counts.
+  std::map<std::pair<size_t, size_t>, std::string> bound;  // (file, line) -> label
+  for (auto& [key, sent] : labels) {
+    auto it = predictions.find(key);
+    if (it == predictions.end())
+      continue;
+    std::vector<Seen>& made = it->second;
+    std::stable_sort(made.begin(), made.end(),
+                     [](const Seen& a, const Seen& b) { return a.ts < b.ts; });
+    std::stable_sort(sent.begin(), sent.end(),
+                     [](const Labelled& a, const Labelled& b) { return a.ts < b.ts; });
+    for (const Labelled& label : sent) {
+      auto after =
+          std::upper_bound(made.begin(), made.end(), label.ts,
+                           [](const std::string& ts, const Seen& seen) { return ts < seen.ts; });
+      const Seen& target = after == made.begin() ? made.front() : *(after - 1);
+      bound.emplace(std::make_pair(target.where.file, target.where.line), label.label);
+    }
+  }
+  // Pass 2: the labelled predictions, in log order. A segment removed since
+  // pass 1 (rotation on a live server) is skipped.
   for (size_t f = 0; f < files.size(); ++f) {
+    std::error_code gone;
+    if (!fs::exists(files[f], gone))
+      continue;
     RETURN_IF_ERROR(ForEachLine(files[f], nullptr, [&](const Json& json, size_t line) -> Status {
-      if (json.value("type", "") != "prediction")
+      auto label = bound.find({f, line});
+      if (label == bound.end())
         return OkStatus();
-      const std::string key = Key(json.value("request_id", ""), json.value("row", size_t{0}));
-      auto where = latest.find(key);
-      auto label = labels.find(key);
-      if (where == latest.end() || !(where->second == Position{f, line}) || label == labels.end()) {
-        return OkStatus();
-      }
       LineReader in(json, files[f], line);
       ASSIGN_OR_RETURN(LabelledExample example, ReadPrediction(in, files[f], line));
       example.label = label->second;

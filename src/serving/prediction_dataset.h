@@ -3,9 +3,13 @@
 // input. `conveyor feedback export` writes the result as a samples file
 // (ml/samples.h) or CSV for a retraining pipeline to consume.
 //
-// Joining: by (request_id, row). A request id logged twice keeps its latest
-// prediction; a row's first feedback counts (as on /metrics). Segments are
-// read in name order, which is the order they were started in.
+// Joining: by (request_id, row) and time. A label belongs to the prediction
+// that request id named when the label was logged (the latest one at or
+// before it, by the lines' "ts"), so a reused id never pairs one input with
+// another's label, and labels logged by another replica (which may not
+// remember the request) still join. A prediction's first label counts (as
+// on /metrics). Segments are read in name order (the order they were
+// started in); a segment removed between the two passes is skipped.
 //
 // Errors name the file and line: a line that is not JSON, or lacks a field
 // or has the wrong type for it. The one exception is a file's last line

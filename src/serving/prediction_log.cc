@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -26,6 +28,17 @@ namespace {
 
 int64_t UnixMillis(std::chrono::system_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+// This machine's name, reduced to characters safe in a file name.
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0')
+    return "host";
+  std::string safe;
+  for (const char* c = name; *c != '\0'; ++c)
+    safe += std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' ? *c : '_';
+  return safe;
 }
 
 bool IsSegmentName(std::string_view name) {
@@ -137,8 +150,9 @@ void PredictionLog::OnPredictions(const ServedModel& model, const FeatureRows& i
 
 void PredictionLog::OnFeedback(std::string_view request_id, size_t row, std::string_view label,
                                const FeedbackResult& result) {
-  if (!Sampled(request_id) ||
-      (result.outcome != FeedbackOutcome::kCorrect && result.outcome != FeedbackOutcome::kWrong)) {
+  // Unknown requests are logged too: another replica (sharing the
+  // directory) may have made the prediction, or this one forgot it.
+  if (!Sampled(request_id) || result.outcome == FeedbackOutcome::kDuplicate) {
     return;
   }
   std::string line = "{\"ts\":\"" + Timestamp() + "\",\"type\":\"feedback\",\"request_id\":";
@@ -147,9 +161,12 @@ void PredictionLog::OnFeedback(std::string_view request_id, size_t row, std::str
   AppendJsonString(line, label);
   line += ",\"outcome\":";
   AppendJsonString(line, FeedbackOutcomeName(result.outcome));
-  line += ",\"model\":";
-  AppendJsonString(line, result.model);
-  fmt::format_to(std::back_inserter(line), ",\"version\":{}}}\n", result.model_version);
+  if (!result.model.empty()) {
+    line += ",\"model\":";
+    AppendJsonString(line, result.model);
+    fmt::format_to(std::back_inserter(line), ",\"version\":{}", result.model_version);
+  }
+  line += "}\n";
   ++lines_;
   buffer_->Add(line);
 }
@@ -168,13 +185,20 @@ fs::path PredictionLog::current_segment() const {
 Status PredictionLog::StartSegment() {
   std::string stamp = FormatUtcMillis(UnixMillis(options_.now()));
   std::erase_if(stamp, [](char c) { return c == '-' || c == ':' || c == '.'; });
-  const fs::path path = options_.dir / fmt::format("{}{}-{}-{}.jsonl", kPredictionSegmentPrefix,
-                                                   stamp, ::getpid(), ++segments_started_);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // Unique across the replicas sharing the directory (host and process)
+  // and across the logs of one process (a process-wide counter).
+  static std::atomic<uint64_t> started{0};
+  const fs::path path = options_.dir / fmt::format("{}{}-{}-{}-{}.jsonl", kPredictionSegmentPrefix,
+                                                   stamp, HostName(), ::getpid(), ++started);
+  // 0640: the segments hold what clients sent.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) {
     return Error(Code::kIo, "cannot create prediction log segment {}: {}", path.string(),
                  ErrnoMessage());
   }
+  // Held while the segment is written, so another replica's clean-up
+  // (RemoveOldSegments) leaves it alone however old its name.
+  ::flock(fd, LOCK_SH);
   if (fd_ >= 0) {
     ::close(fd_);
   }
@@ -211,11 +235,18 @@ void PredictionLog::RemoveOldSegments() {
       break;
     if (segment.path == segment_)
       continue;
-    std::error_code remove_error;
-    if (fs::remove(segment.path, remove_error) || !remove_error) {
-      ++removed_;
-      total -= segment.size;
+    // A segment another process is writing holds a shared lock: skip it.
+    const int fd = ::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      std::error_code remove_error;
+      if (fs::remove(segment.path, remove_error) || !remove_error) {
+        ++removed_;
+        total -= segment.size;
+      }
     }
+    ::close(fd);
   }
 }
 
@@ -231,9 +262,11 @@ void PredictionLog::WriteBatch(std::string_view batch) {
                       segment_.string(), reason));
     }
     failing_ = true;
-    // A fresh segment next time: the failed one may end in a torn line.
-    if (StartSegment().ok())
-      RemoveOldSegments();
+    // Cut off whatever part of the batch got in, so the segment never holds
+    // a torn line in its middle; the next batch goes on from there.
+    if (fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(segment_size_)) != 0) {
+      // Nothing more to do: the reader skips a torn last line.
+    }
     return;
   }
   if (failing_ && options_.note) {

@@ -3,7 +3,7 @@
 // feedback export` turns it into a samples or CSV file; prediction_dataset.h).
 //
 // Layout: JSON Lines in segment files under one directory,
-//   predictions-<UTC start, 20261128T010203123Z>-<pid>-<n>.jsonl
+//   predictions-<UTC start, 20261128T010203123Z>-<host>-<pid>-<n>.jsonl
 // so names sort in the order they were started, and several replicas may
 // share the directory. Two kinds of line:
 //
@@ -15,18 +15,23 @@
 //
 // `input` is the row's raw input (pixels 0..255, row-major, before the
 // model's preprocessing): what the pipeline's first stage reads, so a
-// retrained model may preprocess differently. Feedback lines are written for
-// joined feedback (correct or wrong) only.
+// retrained model may preprocess differently. A feedback line is written
+// for every valid label but a duplicate, also for a request this replica
+// does not remember (outcome "unknown_request", no model): another replica
+// sharing the directory may have logged the prediction, and the export
+// joins by request id and time.
 //
 // Sampled: a request is logged, all its rows, when a stable hash of its id
 // (common/stable_hash.h) falls under `sample`; its feedback is logged by the same rule, so a logged
 // label always has its logged input. Bounded: a segment is closed when it
 // passes `segment_bytes`, and the oldest segments in the directory are
-// removed while the directory's segments exceed `max_bytes` (never the one
-// being written). Lines are written in batches (buffered_lines.h), so a
-// crash loses at most the last flush interval, and the reader skips a torn
-// last line. A failing write (a full disk) drops lines, is counted and said
-// once; it never fails a prediction.
+// removed while the directory's segments exceed `max_bytes` — never one
+// being written, by this process or another (a writer holds a shared flock
+// on its segment; the remover needs an exclusive one). Lines are written in batches
+// (buffered_lines.h), so a crash loses at most the last flush interval, and the reader skips a torn
+// last line. A failing write (a full disk) drops the batch (cutting off any
+// part of it that got in), is counted and said once; it never fails a
+// prediction. Segments are created 0640: they hold what clients sent.
 //
 // Thread safety: OnPredictions, OnFeedback, Flush and stats may be called
 // from any thread.
@@ -67,7 +72,7 @@ struct PredictionLogOptions {
 };
 
 struct PredictionLogStats {
-  uint64_t lines = 0;    // written
+  uint64_t lines = 0;    // handed to the writer
   uint64_t dropped = 0;  // lost to failed writes
   uint64_t segments_removed = 0;
 };
@@ -88,7 +93,7 @@ class PredictionLog : public PredictionObserver {
                      std::string_view request_id) override;
 
   // The label a client sent for row `row` of `request_id`, with the
-  // tracker's verdict; only correct and wrong outcomes are logged.
+  // tracker's verdict; duplicates are not logged.
   void OnFeedback(std::string_view request_id, size_t row, std::string_view label,
                   const FeedbackResult& result);
 
@@ -114,7 +119,6 @@ class PredictionLog : public PredictionObserver {
   int fd_ = -1;                    // guarded by file_mu_
   std::filesystem::path segment_;  // guarded by file_mu_
   uint64_t segment_size_ = 0;      // guarded by file_mu_
-  uint64_t segments_started_ = 0;  // guarded by file_mu_
   bool failing_ = false;           // guarded by file_mu_
   std::atomic<uint64_t> lines_ = 0;
   std::atomic<uint64_t> dropped_ = 0;

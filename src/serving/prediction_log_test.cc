@@ -1,5 +1,6 @@
 #include "serving/prediction_log.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -98,23 +99,26 @@ TEST(PredictionLogTest, WritesRawInputsAndJoinedFeedbackAsJsonLines) {
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   (*log)->OnPredictions(*model, Rows(*model, 2), Said(2), {}, "req-1");
   (*log)->OnFeedback("req-1", 1, "0", Joined(FeedbackOutcome::kWrong, 3));
-  // Neither an unknown request nor a duplicate is a label worth keeping.
-  (*log)->OnFeedback("req-9", 0, "0", {.outcome = FeedbackOutcome::kUnknownRequest});
+  // A duplicate is not logged; a label for a request this replica does not
+  // remember is (another replica may have logged its prediction).
   (*log)->OnFeedback("req-1", 1, "1", Joined(FeedbackOutcome::kDuplicate, 3));
+  (*log)->OnFeedback("req-9", 0, "0", {.outcome = FeedbackOutcome::kUnknownRequest});
   (*log)->Flush();
 
   const fs::path segment = (*log)->current_segment();
   EXPECT_TRUE(segment.filename().string().starts_with("predictions-20261118T110640123Z-"))
       << segment.filename();
   std::vector<Json> lines = Lines(segment);
-  ASSERT_EQ(lines.size(), 3u);
+  ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], Json::parse(R"({"ts":"2026-11-18T11:06:40.123Z","type":"prediction",
       "request_id":"req-1","row":0,"model":"tiny","version":3,"tag":"abc1234","predicted":"1",
       "confidence":0.75,"shape":[2,2],"input":[0.5,0.5,0.5,0.5]})"));
   EXPECT_EQ(lines[1]["input"], Json::parse("[1.5,1.5,1.5,1.5]"));
   EXPECT_EQ(lines[2], Json::parse(R"({"ts":"2026-11-18T11:06:40.123Z","type":"feedback",
       "request_id":"req-1","row":1,"label":"0","outcome":"wrong","model":"tiny","version":3})"));
-  EXPECT_EQ((*log)->stats().lines, 3u);
+  EXPECT_EQ(lines[3], Json::parse(R"({"ts":"2026-11-18T11:06:40.123Z","type":"feedback",
+      "request_id":"req-9","row":0,"label":"0","outcome":"unknown_request"})"));
+  EXPECT_EQ((*log)->stats().lines, 4u);
 
   // Read back: row 1 is labelled, row 0 is not.
   std::vector<LabelledExample> examples = Export(dir.path() / "log");
@@ -185,6 +189,38 @@ TEST(PredictionLogTest, SegmentsRotateAndTheOldestGoBeyondTheLimit) {
   EXPECT_EQ(last.back()["request_id"], "r199");
 }
 
+TEST(PredictionLogTest, AnotherReplicasCleanUpLeavesTheSegmentBeingWrittenAlone) {
+  TempDir dir;
+  auto model = MakeModel(1);
+  // Replica a starts first (its segment's name sorts oldest) and writes
+  // little; replica b writes a lot into the same directory.
+  auto quiet = PredictionLog::Open({.dir = dir.path(), .buffering = {.buffer_bytes = 1}});
+  ASSERT_TRUE(quiet.ok());
+  (*quiet)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "quiet-1");
+  (*quiet)->Flush();
+  const fs::path quiet_segment = (*quiet)->current_segment();
+  auto busy = PredictionLog::Open({.dir = dir.path(),
+                                   .segment_bytes = 1000,
+                                   .max_bytes = 3000,
+                                   .buffering = {.buffer_bytes = 1}});
+  ASSERT_TRUE(busy.ok());
+  for (int i = 0; i < 100; ++i)
+    (*busy)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "busy-" + std::to_string(i));
+  (*busy)->Flush();
+  EXPECT_GT((*busy)->stats().segments_removed, 5u);
+  ASSERT_TRUE(fs::exists(quiet_segment)) << "removed while replica a writes it";
+  (*quiet)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "quiet-2");
+  (*quiet)->Flush();
+  EXPECT_EQ(Lines(quiet_segment).size(), 2u);
+  // Closed, it is an old segment like any other.
+  quiet->reset();
+  (*busy)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "busy-last");
+  for (int i = 0; i < 20 && fs::exists(quiet_segment); ++i)
+    (*busy)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "busy-more");
+  (*busy)->Flush();
+  EXPECT_FALSE(fs::exists(quiet_segment));
+}
+
 TEST(PredictionLogTest, BadOptionsAreRefused) {
   TempDir dir;
   EXPECT_EQ(PredictionLog::Open({.dir = dir.path(), .sample = 0}).status().code(), Code::kUsage);
@@ -200,39 +236,48 @@ TEST(PredictionLogTest, BadOptionsAreRefused) {
             std::string::npos);
 }
 
-TEST(PredictionDatasetTest, LatestPredictionAndFirstLabelCountAndATornLastLineIsSkipped) {
+// One line of a segment, at second `t` of a fixed minute.
+std::string Line(int t, const std::string& rest) {
+  return fmt::format(R"({{"ts":"2026-11-28T01:02:{:02d}.000Z",{}}})", t, rest) + "\n";
+}
+
+TEST(PredictionDatasetTest, LabelsJoinThePredictionTheirIdNamedThenAndATornLineIsSkipped) {
   TempDir dir;
+  // Two replicas' segments; file order is not event order.
   const fs::path a = dir.path() / "predictions-1-a.jsonl";
   const fs::path b = dir.path() / "predictions-2-b.jsonl";
   const std::string p =
-      R"({"type":"prediction","model":"tiny","version":1,"predicted":"1","shape":[1,2],)";
-  ASSERT_TRUE(AtomicWriteFile(a, p +
-                                     R"("request_id":"x","row":0,"input":[1,1]})"
-                                     "\n" +
-                                     p +
-                                     R"("request_id":"y","row":0,"input":[5,5]})"
-                                     "\n" +
-                                     R"({"type":"feedback","request_id":"x","row":0,"label":"0"})"
-                                     "\n")
-                  .ok());
-  // x predicted again later (the id reused): the later input counts. Its
-  // second label does not. The last line was cut short.
-  ASSERT_TRUE(AtomicWriteFile(b, p +
-                                     R"("request_id":"x","row":0,"input":[2,2]})"
-                                     "\n" +
-                                     R"({"type":"feedback","request_id":"x","row":0,"label":"1"})"
-                                     "\n" +
-                                     R"({"type":"feedback","request_id":"y","ro)")
-                  .ok());
+      R"("type":"prediction","model":"tiny","version":1,"predicted":"1","shape":[1,2],)";
+  ASSERT_TRUE(
+      AtomicWriteFile(a, Line(1, p + R"("request_id":"x","row":0,"input":[1,1])") +
+                             Line(2, p + R"("request_id":"y","row":0,"input":[5,5])") +
+                             Line(9, R"("type":"feedback","request_id":"x","row":0,"label":"1")"))
+          .ok());
+  // Replica b: x's label (it did not make the prediction), then x reused
+  // for another input, labelled later by replica a (above, at second 9); a
+  // second label for the first x does not count. The last line is torn.
+  ASSERT_TRUE(
+      AtomicWriteFile(
+          b,
+          Line(
+              3,
+              R"("type":"feedback","request_id":"x","row":0,"label":"0","outcome":"unknown_request")") +
+              Line(4, R"("type":"feedback","request_id":"x","row":0,"label":"7")") +
+              Line(5, p + R"("request_id":"x","row":0,"input":[2,2])") +
+              R"({"ts":"2026-11-28T01:02:10.000Z","type":"feedback","request_id":"y","ro)")
+          .ok());
   ASSERT_TRUE(AtomicWriteFile(dir.path() / "notes.txt", "not a segment").ok());
   DatasetScan scan;
   std::vector<LabelledExample> examples = Export(dir.path(), &scan);
-  ASSERT_EQ(examples.size(), 1u);
-  EXPECT_EQ(examples[0].input, (std::vector<float>{2, 2}));
+  ASSERT_EQ(examples.size(), 2u);
+  EXPECT_EQ(examples[0].input, (std::vector<float>{1, 1}));
   EXPECT_EQ(examples[0].label, "0");
+  EXPECT_EQ(examples[1].input, (std::vector<float>{2, 2}));
+  EXPECT_EQ(examples[1].label, "1");
   EXPECT_EQ(scan.files, 2u);
   EXPECT_EQ(scan.torn_lines, 1u);
   EXPECT_EQ(scan.predictions, 3u);
+  EXPECT_EQ(scan.feedback, 3u);
   // Another model's predictions are left out by a filter.
   EXPECT_TRUE(Export(dir.path(), nullptr, {.model = "other"}).empty());
 }
@@ -246,17 +291,21 @@ TEST(PredictionDatasetTest, ABadLineIsNamedWithItsFileAndLine) {
         ScanLabelledExamples({file}, {}, [](const LabelledExample&) { return OkStatus(); });
     return scanned.ok() ? std::string("ok") : scanned.status().message();
   };
-  EXPECT_EQ(
-      scan_error("{\"type\":\"feedback\",\"request_id\":\"x\",\"row\":0,\"label\":\"1\"}\nnope\n"),
-      file.string() + ":2: not a JSON object");
-  EXPECT_EQ(scan_error("{\"type\":\"feedback\",\"request_id\":\"x\",\"row\":\"0\"}\n"),
+  EXPECT_EQ(scan_error("{\"ts\":\"t\",\"type\":\"feedback\",\"request_id\":\"x\",\"row\":0,"
+                       "\"label\":\"1\"}\nnope\n"),
+            file.string() + ":2: not a JSON object");
+  EXPECT_EQ(scan_error("{\"ts\":\"t\",\"type\":\"feedback\",\"request_id\":\"x\",\"row\":\"0\"}\n"),
             file.string() + ":1: field 'row' has the wrong type (string)");
-  EXPECT_EQ(scan_error("{\"type\":\"guess\",\"request_id\":\"x\",\"row\":0}\n"),
+  EXPECT_EQ(scan_error("{\"ts\":\"t\",\"type\":\"guess\",\"request_id\":\"x\",\"row\":0}\n"),
             file.string() + ":1: type 'guess' is neither prediction nor feedback");
-  EXPECT_EQ(scan_error("{\"type\":\"prediction\",\"request_id\":\"x\",\"row\":0,\"model\":\"m\","
-                       "\"version\":1,\"predicted\":\"1\",\"shape\":[2,2],\"input\":[1]}\n"
-                       "{\"type\":\"feedback\",\"request_id\":\"x\",\"row\":0,\"label\":\"1\"}\n"),
-            file.string() + ":1: 'input' has 1 values, 'shape' says 2x2");
+  EXPECT_EQ(
+      scan_error(
+          "{\"ts\":\"t\",\"type\":\"prediction\",\"request_id\":\"x\",\"row\":0,\"model\":\"m\","
+          "\"version\":1,\"predicted\":\"1\",\"shape\":[2,2],\"input\":[1]}\n"
+          "{\"ts\":\"t\",\"type\":\"feedback\",\"request_id\":\"x\",\"row\":0,\"label\":\"1\"}\n"),
+      file.string() + ":1: 'input' has 1 values, 'shape' says 2x2");
+  EXPECT_EQ(scan_error("{\"type\":\"feedback\",\"request_id\":\"x\",\"row\":0}\n"),
+            file.string() + ":1: field 'ts' is missing");
   auto missing = PredictionLogFiles({dir.path() / "nowhere"});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(),

@@ -146,7 +146,14 @@ RetrainOutcome RetrainTrigger::OnSchedule(std::string_view what) {
 void RetrainTrigger::Execute(RetrainRun run) {
   std::error_code ec;
   std::filesystem::create_directories(run.log.parent_path(), ec);
-  Result<std::string> result = options_.action(run);
+  // An action that throws (a library's surprise) must not take the server
+  // down: std::thread would call std::terminate.
+  Result<std::string> result = Error(Code::kInternal, "the run failed unexpectedly");
+  try {
+    result = options_.action(run);
+  } catch (const std::exception& e) {
+    result = Error(Code::kInternal, "the run failed unexpectedly: {}", e.what());
+  }
   const std::string how = result.ok() ? *result : "failed: " + result.status().message();
   {
     std::lock_guard lock(mu_);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -69,9 +70,7 @@ class RetrainTriggerTest : public ::testing::Test {
                            .cooldown = 60s,
                            .action = ShellRetrainAction(command, dir_.path(), runner_),
                            .log_dir = dir_ / "logs"};
-    return std::make_unique<RetrainTrigger>(
-        options, [this](std::string_view line) { notes_.emplace_back(line); },
-        [this] { return now_; });
+    return std::make_unique<RetrainTrigger>(options, Recorder(), [this] { return now_; });
   }
   AlertmanagerPayload Drift() {
     AlertmanagerPayload payload;
@@ -79,8 +78,26 @@ class RetrainTriggerTest : public ::testing::Test {
     return payload;
   }
 
+  // Notes come from the test's thread and the trigger's worker.
+  RetrainTrigger::Note Recorder() {
+    return [this](std::string_view line) {
+      std::lock_guard lock(notes_mu_);
+      notes_.emplace_back(line);
+    };
+  }
+  // Whether a note holds `text`.
+  bool Noted(const std::string& text) {
+    std::lock_guard lock(notes_mu_);
+    for (const std::string& note : notes_) {
+      if (note.find(text) != std::string::npos)
+        return true;
+    }
+    return false;
+  }
+
   testing::TempDir dir_;
   ShellRunner runner_;
+  std::mutex notes_mu_;
   std::vector<std::string> notes_;
   Clock::time_point now_ = Clock::time_point{} + 1h;
 };
@@ -94,7 +111,7 @@ TEST_F(RetrainTriggerTest, RunsTheCommandWithItsAlertAndKeepsTheLog) {
   EXPECT_EQ(testing::ReadFile(outcome.log), "retraining for Drift, run 1\n");
   EXPECT_EQ(outcome.log.parent_path(), dir_ / "logs");
   EXPECT_EQ(trigger->runs_failed(), 0);
-  EXPECT_NE(notes_.back().find("retraining run 1 succeeded"), std::string::npos) << notes_.back();
+  EXPECT_TRUE(Noted("retraining run 1 succeeded"));
 }
 
 TEST_F(RetrainTriggerTest, OneRunAtATimeThenTheCoolDown) {
@@ -109,9 +126,7 @@ TEST_F(RetrainTriggerTest, OneRunAtATimeThenTheCoolDown) {
   testing::WriteFile(dir_ / "go", "");
   trigger->WaitIdle();
   EXPECT_EQ(trigger->runs_failed(), 1);
-  EXPECT_NE(notes_.back().find("retraining run 1 failed: the command exited with code 3"),
-            std::string::npos)
-      << notes_.back();
+  EXPECT_TRUE(Noted("retraining run 1 failed: the command exited with code 3"));
 
   // The run started at t; 2 h later the cool-down (60 s) is long over.
   RetrainOutcome second = trigger->OnAlerts(Drift());
@@ -155,17 +170,13 @@ TEST_F(RetrainTriggerTest, AnyActionCanBeTheRun) {
                            return std::string("started GitLab pipeline 257");
                          },
                          .log_dir = dir_ / "logs"};
-  RetrainTrigger trigger(
-      options, [this](std::string_view line) { notes_.emplace_back(line); },
-      [this] { return now_; });
+  RetrainTrigger trigger(options, Recorder(), [this] { return now_; });
   trigger.OnAlerts(Drift());
   trigger.WaitIdle();
-  EXPECT_NE(notes_.back().find("retraining run 1 started GitLab pipeline 257"), std::string::npos)
-      << notes_.back();
+  EXPECT_TRUE(Noted("retraining run 1 started GitLab pipeline 257"));
   trigger.OnSchedule("cron @daily");
   trigger.WaitIdle();
-  EXPECT_NE(notes_.back().find("retraining run 2 failed: GitLab unreachable"), std::string::npos)
-      << notes_.back();
+  EXPECT_TRUE(Noted("retraining run 2 failed: GitLab unreachable"));
   EXPECT_EQ(trigger.runs_failed(), 1);
   EXPECT_EQ(seen, (std::vector<std::string>{"Drift 1", "schedule 2"}));
 }

@@ -58,6 +58,14 @@ class ExperimentsTest : public ::testing::Test {
   std::string env_ = "CONVEYOR_USER=ada ";
 };
 
+TEST_F(ExperimentsTest, AnInvalidNameIsRefusedBeforeTheRun) {
+  auto named = RunConveyor(dir_.path(), "exp run -n feature/x", env_);
+  EXPECT_EQ(named.exit_code, 2) << named.err;
+  EXPECT_NE(named.err.find("-n: invalid experiment tag 'feature/x'"), std::string::npos)
+      << named.err;
+  EXPECT_EQ(named.err.find("Running stage"), std::string::npos) << "nothing ran";
+}
+
 TEST_F(ExperimentsTest, ReproRecordsAnExperimentWithLineageAndAModelVersion) {
   auto repro = RunConveyor(dir_.path(), "repro", env_);
   ASSERT_EQ(repro.exit_code, 0) << repro.err;

@@ -438,6 +438,24 @@ TEST_F(RegistryFaultsTest, ReproAgainstALockedRegistryKeepsItsExperimentForTheNe
   // Recorded once: a third run records nothing more.
   auto third = Run("repro");
   EXPECT_EQ(third.out, kUpToDate) << third.err;
+
+  // A kept run that cannot be recorded (here: a file that does not parse)
+  // holds the next runs behind it, so versions keep the order of the runs.
+  WriteFile(project_ / ".conveyor/pending/0000000000001-broken.json", "{");
+  WriteFile(project_ / "m2/model.json", "{\"from\": \"m2, again\"}\n");
+  ASSERT_EQ(Run("add m2").exit_code, 0);
+  auto held = Run("repro");
+  ExpectErrorLine(held, {"1 earlier run(s) in .conveyor/pending could not be recorded yet, so "
+                         "this one is kept behind them"});
+  EXPECT_NE(held.err.find("0000000000001-broken.json is not valid JSON"), std::string::npos)
+      << held.err;
+  EXPECT_EQ(Versions(), "v2[] v1[] ");
+  fs::remove(project_ / ".conveyor/pending/0000000000001-broken.json");
+  auto released = Run("repro");
+  ASSERT_EQ(released.exit_code, 0) << released.err;
+  EXPECT_NE(released.out.find("registered m1 v3 from .conveyor/pending/"), std::string::npos)
+      << released.out;
+  EXPECT_EQ(Versions(), "v3[] v2[] v1[] ");
 }
 
 // The database file replaced by something that is not a database (a bad

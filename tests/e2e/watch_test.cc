@@ -91,9 +91,17 @@ TEST_F(WatchTest, AFiringAlertRunsTheCommandOnceWithoutAModelServer) {
             200);
   EXPECT_EQ(Json::parse(ReadFile(dir_ / "body.json"))["started"], true);
   ASSERT_TRUE(WaitForFile(dir_ / "ran.txt"));
+  for (int i = 0; i < 100 && ReadFile(dir_ / "watch.err").find("retraining run 1 succeeded") ==
+                                 std::string::npos;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The run is over: a repeat is refused for the cool-down, not for a run.
   EXPECT_EQ(Post(testing::AlertPayload("ConveyorInputDrift", "firing"), "am-token-0123456789"),
             200);
-  EXPECT_EQ(Json::parse(ReadFile(dir_ / "body.json"))["started"], false);  // cooling down
+  Json repeat = Json::parse(ReadFile(dir_ / "body.json"));
+  EXPECT_EQ(repeat["started"], false);
+  EXPECT_NE(repeat["reason"].get<std::string>().find("(cool-down 600 s)"), std::string::npos)
+      << repeat.dump();
   EXPECT_EQ(Stop(), "0\n");
   EXPECT_EQ(ReadFile(dir_ / "ran.txt"), "ConveyorInputDrift run 1\n");
   const std::string log = ReadFile(dir_ / "watch.err");
