@@ -55,9 +55,21 @@ class LineReader {
   const size_t line_;
 };
 
-// Calls `each(json, line number)` for every complete line of `file`.
-Status ForEachLine(const fs::path& file, DatasetScan* scan,
+// How ForEachLine reads: pass 1 needs every line's keys, not its input
+// (400 numbers a row); pass 2 needs only the lines pass 1 bound a label to.
+struct LineFilter {
+  bool drop_input = false;             // parse, but keep no "input" array
+  std::function<bool(size_t)> wanted;  // empty: every line; else lines it accepts
+};
+
+// Calls `each(json, line number)` for every complete line of `file` that
+// `filter` wants.
+Status ForEachLine(const fs::path& file, DatasetScan* scan, const LineFilter& filter,
                    const std::function<Status(const Json&, size_t)>& each) {
+  const Json::parser_callback_t drop_input = [](int depth, Json::parse_event_t event,
+                                                Json& parsed) {
+    return !(depth == 1 && event == Json::parse_event_t::key && parsed == "input");
+  };
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     return Error(Code::kIo, "cannot read {}", file.string());
@@ -71,9 +83,10 @@ Status ForEachLine(const fs::path& file, DatasetScan* scan,
         ++scan->torn_lines;
       break;
     }
-    if (text.empty())
+    if (text.empty() || (filter.wanted && !filter.wanted(number)))
       continue;
-    Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    Json json = Json::parse(text, filter.drop_input ? drop_input : nullptr,
+                            /*allow_exceptions=*/false);
     if (json.is_discarded() || !json.is_object()) {
       return Error(Code::kInvalid, "{}:{}: not a JSON object", file.string(), number);
     }
@@ -155,27 +168,28 @@ Result<DatasetScan> ScanLabelledExamples(
   std::unordered_map<std::string, std::vector<Seen>> predictions;
   std::unordered_map<std::string, std::vector<Labelled>> labels;
   for (size_t f = 0; f < files.size(); ++f) {
-    RETURN_IF_ERROR(ForEachLine(files[f], &scan, [&](const Json& json, size_t line) -> Status {
-      LineReader in(json, files[f], line);
-      ASSIGN_OR_RETURN(std::string type, in.Get<std::string>("type"));
-      ASSIGN_OR_RETURN(std::string ts, in.Get<std::string>("ts"));
-      ASSIGN_OR_RETURN(std::string request_id, in.Get<std::string>("request_id"));
-      ASSIGN_OR_RETURN(size_t row, in.Get<size_t>("row"));
-      if (type == "prediction") {
-        ++scan.predictions;
-        ASSIGN_OR_RETURN(std::string model, in.Get<std::string>("model"));
-        if (filter.model.empty() || model == filter.model)
-          predictions[Key(request_id, row)].push_back({std::move(ts), Position{f, line}});
-      } else if (type == "feedback") {
-        ++scan.feedback;
-        ASSIGN_OR_RETURN(std::string label, in.Get<std::string>("label"));
-        labels[Key(request_id, row)].push_back({std::move(ts), std::move(label)});
-      } else {
-        return Error(Code::kInvalid, "{}:{}: type '{}' is neither prediction nor feedback",
-                     files[f].string(), line, type);
-      }
-      return OkStatus();
-    }));
+    RETURN_IF_ERROR(ForEachLine(
+        files[f], &scan, {.drop_input = true}, [&](const Json& json, size_t line) -> Status {
+          LineReader in(json, files[f], line);
+          ASSIGN_OR_RETURN(std::string type, in.Get<std::string>("type"));
+          ASSIGN_OR_RETURN(std::string ts, in.Get<std::string>("ts"));
+          ASSIGN_OR_RETURN(std::string request_id, in.Get<std::string>("request_id"));
+          ASSIGN_OR_RETURN(size_t row, in.Get<size_t>("row"));
+          if (type == "prediction") {
+            ++scan.predictions;
+            ASSIGN_OR_RETURN(std::string model, in.Get<std::string>("model"));
+            if (filter.model.empty() || model == filter.model)
+              predictions[Key(request_id, row)].push_back({std::move(ts), Position{f, line}});
+          } else if (type == "feedback") {
+            ++scan.feedback;
+            ASSIGN_OR_RETURN(std::string label, in.Get<std::string>("label"));
+            labels[Key(request_id, row)].push_back({std::move(ts), std::move(label)});
+          } else {
+            return Error(Code::kInvalid, "{}:{}: type '{}' is neither prediction nor feedback",
+                         files[f].string(), line, type);
+          }
+          return OkStatus();
+        }));
   }
   // Each label belongs to the prediction its request id named when it was
   // sent: the latest one at or before it (the earliest, if a clock put the
@@ -204,17 +218,17 @@ Result<DatasetScan> ScanLabelledExamples(
     std::error_code gone;
     if (!fs::exists(files[f], gone))
       continue;
-    RETURN_IF_ERROR(ForEachLine(files[f], nullptr, [&](const Json& json, size_t line) -> Status {
-      auto label = bound.find({f, line});
-      if (label == bound.end())
-        return OkStatus();
-      LineReader in(json, files[f], line);
-      ASSIGN_OR_RETURN(LabelledExample example, ReadPrediction(in, files[f], line));
-      example.label = label->second;
-      example.where = fmt::format("{}:{}", files[f].string(), line);
-      ++scan.labelled;
-      return emit(example);
-    }));
+    const LineFilter bound_only{.wanted = [&](size_t line) { return bound.count({f, line}) != 0; }};
+    RETURN_IF_ERROR(
+        ForEachLine(files[f], nullptr, bound_only, [&](const Json& json, size_t line) -> Status {
+          auto label = bound.find({f, line});
+          LineReader in(json, files[f], line);
+          ASSIGN_OR_RETURN(LabelledExample example, ReadPrediction(in, files[f], line));
+          example.label = label->second;
+          example.where = fmt::format("{}:{}", files[f].string(), line);
+          ++scan.labelled;
+          return emit(example);
+        }));
   }
   return scan;
 }
