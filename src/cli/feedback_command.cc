@@ -188,9 +188,18 @@ class FeedbackCommand : public Command {
                    scan.files, scan.predictions, scan.feedback,
                    model_.empty() ? "" : fmt::format("; only model '{}' taken", model_));
     }
-    RETURN_IF_ERROR(AtomicWriteFile(out, writer.Bytes()));
+    // Both files are written in full before either replaces its old version,
+    // so a failed write (a full disk) never leaves a new training file beside
+    // an old holdout, whose examples could then overlap.
+    ASSIGN_OR_RETURN(StagedFile training, StagedFile::Write(out, writer.Bytes()));
+    std::optional<StagedFile> holdout;
     if (held.count() > 0) {
-      RETURN_IF_ERROR(AtomicWriteFile(holdout_out, held.Bytes()));
+      ASSIGN_OR_RETURN(StagedFile staged, StagedFile::Write(holdout_out, held.Bytes()));
+      holdout.emplace(std::move(staged));
+    }
+    RETURN_IF_ERROR(training.Commit());
+    if (holdout) {
+      RETURN_IF_ERROR(holdout->Commit());
     }
     if (json_) {
       Json answer{{"out", out.string()},

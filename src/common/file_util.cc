@@ -82,7 +82,8 @@ bool IsTempName(std::string_view name) {
          name.substr(pid - 4, 4) == ".tmp";
 }
 
-Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perms mode) {
+Result<StagedFile> StagedFile::Write(const fs::path& path, std::string_view contents,
+                                     fs::perms mode) {
   // Renaming over a device, FIFO or directory would replace it with a file:
   // only regular files (or nothing yet) may be replaced.
   struct stat existing {};
@@ -120,12 +121,30 @@ Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perm
     ::unlink(tmp.c_str());
     return status;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status status = Error(Code::kIo, "cannot replace {}: {}", path.string(), ErrnoMessage());
-    ::unlink(tmp.c_str());
-    return status;
+  return StagedFile(path, std::move(tmp));
+}
+
+StagedFile::StagedFile(StagedFile&& other) noexcept
+    : path_(std::move(other.path_)), tmp_(std::exchange(other.tmp_, fs::path())) {}
+
+StagedFile::~StagedFile() {
+  if (!tmp_.empty())
+    ::unlink(tmp_.c_str());
+}
+
+Status StagedFile::Commit() {
+  if (tmp_.empty())
+    return Error(Code::kInternal, "{} was already committed", path_.string());
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    return Error(Code::kIo, "cannot replace {}: {}", path_.string(), ErrnoMessage());
   }
+  tmp_.clear();
   return OkStatus();
+}
+
+Status AtomicWriteFile(const fs::path& path, std::string_view contents, fs::perms mode) {
+  ASSIGN_OR_RETURN(StagedFile staged, StagedFile::Write(path, contents, mode));
+  return staged.Commit();
 }
 
 }  // namespace conveyor

@@ -35,6 +35,38 @@ TEST(AtomicWriteFileTest, RefusesToReplaceWhatIsNotARegularFile) {
   EXPECT_TRUE(fs::is_fifo(dir / "fifo"));
 }
 
+size_t EntriesIn(const fs::path& dir) {
+  return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+TEST(StagedFileTest, NothingChangesUntilCommitAndAnUncommittedStageIsRemoved) {
+  testing::TempDir dir;
+  ASSERT_TRUE(AtomicWriteFile(dir / "train", "old train").ok());
+  ASSERT_TRUE(AtomicWriteFile(dir / "holdout", "old holdout").ok());
+  {
+    auto train = StagedFile::Write(dir / "train", "new train");
+    ASSERT_TRUE(train.ok()) << train.status().message();
+    // The second file cannot be written: the first is dropped, not committed.
+    auto blocked = StagedFile::Write(dir / "missing-dir" / "holdout", "new holdout");
+    EXPECT_EQ(blocked.status().code(), Code::kIo);
+    EXPECT_EQ(testing::ReadFile(dir / "train"), "old train");
+    EXPECT_EQ(EntriesIn(dir.path()), 3u);  // the two files and the stage
+  }
+  EXPECT_EQ(EntriesIn(dir.path()), 2u);
+  EXPECT_EQ(testing::ReadFile(dir / "train"), "old train");
+
+  auto train = StagedFile::Write(dir / "train", "new train");
+  auto holdout = StagedFile::Write(dir / "holdout", "new holdout", fs::perms::owner_read);
+  ASSERT_TRUE(train.ok() && holdout.ok());
+  ASSERT_TRUE(train->Commit().ok());
+  ASSERT_TRUE(holdout->Commit().ok());
+  EXPECT_EQ(holdout->Commit().code(), Code::kInternal);
+  EXPECT_EQ(testing::ReadFile(dir / "train"), "new train");
+  EXPECT_EQ(testing::ReadFile(dir / "holdout"), "new holdout");
+  EXPECT_EQ(fs::status(dir / "holdout").permissions() & fs::perms::all, fs::perms::owner_read);
+  EXPECT_EQ(EntriesIn(dir.path()), 2u);
+}
+
 TEST(IsTempNameTest, RecognisesWhatTempPathBesideMakes) {
   EXPECT_TRUE(IsTempName(TempPathBeside("/a/f1.txt").filename().string()));
   EXPECT_TRUE(IsTempName(".dvc.lock.tmp.123.0"));

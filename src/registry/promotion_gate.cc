@@ -31,12 +31,11 @@ std::string Describe(std::string_view model, const Contender& side) {
   return text;
 }
 
-// Shortest text that reads back as the same double, for messages.
-std::string Number(double value) { return fmt::format("{}", value); }
-
-// A difference of two metric values, without the noise of binary
-// fractions (0.95 - 0.94 is 0.010000000000000009).
-std::string Difference(double value) { return fmt::format("{:.6g}", value); }
+// A metric value or a difference of two, to six significant digits, for
+// messages: an accuracy over held-out rows (0.9198012775017743) or a
+// difference (0.95 - 0.94 is 0.010000000000000009) in full is noise. The
+// decision itself compares the exact values.
+std::string Number(double value) { return fmt::format("{:.6g}", value); }
 
 // Whether `improvement` reaches `min_delta`, forgiving the rounding of the
 // subtraction that produced it (relative to the values compared), so that
@@ -53,7 +52,7 @@ std::string GateSpec::Metric() const { return file.empty() ? key : file + ":" + 
 std::string GateSpec::ToString() const {
   std::string text = Metric();
   if (min_delta != 0)
-    text += ":" + Number(min_delta);
+    text += fmt::format(":{}", min_delta);  // as given: exact
   return text;
 }
 
@@ -149,14 +148,14 @@ Result<GateDecision> DecidePromotion(const GateSpec& spec, std::string_view mode
   if (improvement > 0 && Reaches(improvement, spec.min_delta, value, held)) {
     std::string reason =
         fmt::format("{} {} beats v{}'s {} by {} ({} is better", metric, Number(value),
-                    champion.version, Number(held), Difference(improvement), direction);
+                    champion.version, Number(held), Number(improvement), direction);
     reason += spec.min_delta > 0 ? fmt::format("; needed {})", Number(spec.min_delta)) : ")";
     return GateDecision{true, reason};
   }
   std::string reason;
   if (improvement > 0) {
     reason = fmt::format("{} {} beats v{}'s {} by only {}, less than the {} needed", metric,
-                         Number(value), champion.version, Number(held), Difference(improvement),
+                         Number(value), champion.version, Number(held), Number(improvement),
                          Number(spec.min_delta));
   } else if (improvement == 0) {
     reason = fmt::format("{} {} ties with v{}'s {}", metric, Number(value), champion.version,

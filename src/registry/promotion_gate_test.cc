@@ -149,6 +149,13 @@ TEST(DecidePromotionTest, Table) {
             false,
             "accuracy 0.95 beats v2's 0.94 by only 0.01, less than the 0.02 needed"},
            {"accuracy:0.02", false, {3, 0.93, ""}, {2, 0.94, ""}, false, "is worse than v2's 0.94"},
+           // Scores over held-out rows print to six significant digits.
+           {"accuracy",
+            false,
+            {3, 0.9198012775017743, ""},
+            {2, 0.7054794520547946, ""},
+            true,
+            "accuracy 0.919801 beats v2's 0.705479 by 0.214322 (higher is better)"},
            // Lower is better.
            {"loss",
             true,

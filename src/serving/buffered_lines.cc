@@ -1,11 +1,21 @@
 #include "serving/buffered_lines.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace conveyor::serving {
 
+namespace {
+
+BufferedLinesOptions Checked(BufferedLinesOptions options) {
+  options.backlog_bytes = std::max(options.backlog_bytes, options.buffer_bytes);
+  return options;
+}
+
+}  // namespace
+
 BufferedLines::BufferedLines(Writer write, BufferedLinesOptions options)
-    : write_(std::move(write)), options_(options) {
+    : write_(std::move(write)), options_(Checked(options)) {
   buffer_.reserve(options_.buffer_bytes);
   flusher_ = std::thread([this] { FlushLoop(); });
 }
@@ -21,17 +31,18 @@ BufferedLines::~BufferedLines() {
 }
 
 void BufferedLines::Add(std::string_view lines) {
-  bool full = false;
+  bool behind = false;
   {
     std::lock_guard lock(mu_);
-    const bool was_empty = buffer_.empty();
+    const size_t before = buffer_.size();
     buffer_ += lines;
-    full = buffer_.size() >= options_.buffer_bytes;
-    if (was_empty && !full) {
-      wake_.notify_one();  // starts the flush interval
+    behind = buffer_.size() >= options_.backlog_bytes;
+    const bool filled = before < options_.buffer_bytes && buffer_.size() >= options_.buffer_bytes;
+    if (!behind && (before == 0 || filled)) {
+      wake_.notify_one();  // starts the flush interval, or ends it early
     }
   }
-  if (full) {
+  if (behind) {
     Flush();
   }
 }
@@ -56,8 +67,10 @@ void BufferedLines::FlushLoop() {
     if (stop_) {
       return;
     }
-    // Lines are waiting: give others the interval to join them.
-    wake_.wait_for(lock, options_.flush_interval, [this] { return stop_; });
+    // Lines are waiting: give others the interval to join them, unless
+    // they fill the buffer first.
+    wake_.wait_for(lock, options_.flush_interval,
+                   [this] { return stop_ || buffer_.size() >= options_.buffer_bytes; });
     lock.unlock();
     Flush();
     lock.lock();

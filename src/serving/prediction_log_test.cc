@@ -167,7 +167,7 @@ TEST(PredictionLogTest, SegmentsRotateAndTheOldestGoBeyondTheLimit) {
   auto log = PredictionLog::Open({.dir = dir.path(),
                                   .segment_bytes = 1000,
                                   .max_bytes = 3000,
-                                  .buffering = {.buffer_bytes = 1}});
+                                  .buffering = {.buffer_bytes = 1, .backlog_bytes = 1}});
   ASSERT_TRUE(log.ok());
   for (int i = 0; i < 200; ++i)
     (*log)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "r" + std::to_string(i));
@@ -194,7 +194,8 @@ TEST(PredictionLogTest, AnotherReplicasCleanUpLeavesTheSegmentBeingWrittenAlone)
   auto model = MakeModel(1);
   // Replica a starts first (its segment's name sorts oldest) and writes
   // little; replica b writes a lot into the same directory.
-  auto quiet = PredictionLog::Open({.dir = dir.path(), .buffering = {.buffer_bytes = 1}});
+  auto quiet = PredictionLog::Open(
+      {.dir = dir.path(), .buffering = {.buffer_bytes = 1, .backlog_bytes = 1}});
   ASSERT_TRUE(quiet.ok());
   (*quiet)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "quiet-1");
   (*quiet)->Flush();
@@ -202,7 +203,7 @@ TEST(PredictionLogTest, AnotherReplicasCleanUpLeavesTheSegmentBeingWrittenAlone)
   auto busy = PredictionLog::Open({.dir = dir.path(),
                                    .segment_bytes = 1000,
                                    .max_bytes = 3000,
-                                   .buffering = {.buffer_bytes = 1}});
+                                   .buffering = {.buffer_bytes = 1, .backlog_bytes = 1}});
   ASSERT_TRUE(busy.ok());
   for (int i = 0; i < 100; ++i)
     (*busy)->OnPredictions(*model, Rows(*model, 1), Said(1), {}, "busy-" + std::to_string(i));
