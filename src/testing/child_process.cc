@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "testing/proc_scan.h"
+
 namespace conveyor::testing {
 namespace {
 
@@ -20,33 +22,13 @@ int DecodeStatus(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// A /proc file's text, or "" when it cannot be read. Read with plain
-// read(2): a process that exits between open and read makes the read fail
-// with ESRCH, which an ifstream turns into an exception.
-std::string ReadProcFile(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return {};
-  std::string text;
-  char buffer[512];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
-    text.append(buffer, static_cast<size_t>(n));
-  ::close(fd);
-  return n < 0 ? std::string() : text;
-}
-
 // The pids whose parent is this process, from /proc/<pid>/stat (the field
 // after the command name, which is in parentheses and may hold spaces).
 std::vector<pid_t> OwnChildren() {
   std::vector<pid_t> children;
   const pid_t self = ::getpid();
-  std::error_code ec;
-  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    const std::string stat = ReadProcFile(it->path() / "stat");
+  for (pid_t pid : ListProcesses()) {
+    const std::string stat = ReadProcFile(pid, "stat");
     const size_t paren = stat.rfind(')');
     if (paren == std::string::npos)
       continue;
@@ -54,7 +36,7 @@ std::vector<pid_t> OwnChildren() {
     char state = 0;
     pid_t parent = 0;
     if (fields >> state >> parent && parent == self)
-      children.push_back(static_cast<pid_t>(std::stol(name)));
+      children.push_back(pid);
   }
   return children;
 }

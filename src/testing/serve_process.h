@@ -25,6 +25,7 @@
 #include "testing/cli_runner.h"
 #include "testing/sample_png.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor::testing {
 
@@ -91,15 +92,16 @@ class ServeProcess {
 
   // Starts `conveyor serve` with `flags` (which must say how to authenticate:
   // --no-auth, --tokens FILE, or CONVEYOR_TOKENS in `env`, a "VAR=value "
-  // prefix for the command) and waits (up to 20 s) for /readyz (open without
-  // a token); fails the test (fatally) with the server's log otherwise.
+  // prefix for the command) and waits (up to 20 s, scaled: time_scale.h)
+  // for /readyz (open without a token); fails the test (fatally) with the
+  // server's log otherwise.
   void Start(const std::string& flags, const std::string& env = "") {
     const std::string port = url_.substr(url_.rfind(':') + 1);
     const std::string command = "(" + env + ShellQuote(std::getenv("CONVEYOR_BIN")) +
                                 " serve --port " + port + " " + flags +
                                 " >serve.out 2>serve.err; echo $? >rc) & echo $! >pid";
     ASSERT_EQ(Shell(dir_, command), 0);
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < ScaledCount(200); ++i) {
       if (Shell(dir_, "curl -sf --max-time 5 -o /dev/null " + curl_flags_ + " " + url_ +
                           "/readyz") == 0) {
         return;
@@ -115,10 +117,10 @@ class ServeProcess {
     return Shell(dir_, "pkill -" + name + " -P $(cat pid) -f 'conveyor serve'") == 0;
   }
 
-  // Sends SIGTERM and waits (up to 15 s) for the exit status ("0\n").
+  // Sends SIGTERM and waits (up to 15 s, scaled) for the exit status ("0\n").
   std::string Stop() {
     Signal("TERM");
-    for (int i = 0; i < 150 && !std::filesystem::exists(dir_ / "rc"); ++i) {
+    for (int i = 0; i < ScaledCount(150) && !std::filesystem::exists(dir_ / "rc"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return std::filesystem::exists(dir_ / "rc") ? ReadFile(dir_ / "rc") : "(still running)";

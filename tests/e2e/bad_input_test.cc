@@ -15,6 +15,7 @@
 #include "testing/sample_png.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -131,7 +132,7 @@ class BadS3Test : public BadInputTest {
     EXPECT_EQ(Shell(dir_.path(), "/usr/bin/python3 fake_s3.py " + std::to_string(status) + " " +
                                      code + " >/dev/null 2>&1 & echo $! >fake.pid"),
               0);
-    for (int i = 0; i < 100 && !fs::exists(dir_ / "port"); ++i) {
+    for (int i = 0; i < testing::ScaledCount(100) && !fs::exists(dir_ / "port"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return "http://127.0.0.1:" + ReadFile(dir_ / "port");

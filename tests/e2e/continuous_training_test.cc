@@ -16,6 +16,7 @@
 #include "testing/alert_payload.h"
 #include "testing/postgres_server.h"
 #include "testing/serve_process.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -142,7 +143,7 @@ TEST_F(ContinuousTrainingTest, ReplicasFollowTheAliasWithNoFailedRequest) {
   ASSERT_EQ(testing::Shell(other, PredictLoop(second.url(), kRequests, "codes2")), 0);
   ASSERT_EQ(Run("model promote digits@2 production --reason 'follow test'").exit_code, 0);
   bool both = false;
-  for (int i = 0; i < 100 && !both; ++i) {
+  for (int i = 0; i < testing::ScaledCount(100) && !both; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     both =
         first.Curl("-F file=@sample.png " + first.url() + "/predict").first["model"]["version"] ==
@@ -153,7 +154,7 @@ TEST_F(ContinuousTrainingTest, ReplicasFollowTheAliasWithNoFailedRequest) {
   EXPECT_TRUE(both) << ReadFile(dir_ / "serve.err") << ReadFile(other / "serve.err");
   // Wait for the loops (bounded: kRequests each, 10 s per request at most).
   const std::string n = std::to_string(kRequests);
-  for (int i = 0; i < 900; ++i) {
+  for (int i = 0; i < testing::ScaledCount(900); ++i) {
     if (testing::Shell(dir_.path(), "test $(wc -l <codes1) -ge " + n + " && test $(wc -l <" +
                                         (other / "codes2").string() + ") -ge " + n) == 0)
       break;
@@ -372,7 +373,7 @@ TEST_F(ContinuousTrainingTest, AFiringAlertStartsOneRetrainingRunThenCoolsDown) 
   ASSERT_EQ(fired_status, 200) << fired.dump();
   EXPECT_EQ(fired["started"], true);
   EXPECT_EQ(fired["run"], 1);
-  for (int i = 0; i < 100 && !fs::exists(dir_ / "retrained.txt"); ++i)
+  for (int i = 0; i < testing::ScaledCount(100) && !fs::exists(dir_ / "retrained.txt"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(ReadFile(dir_ / "retrained.txt"), "ConveyorPredictionDrift run 1\n");
   EXPECT_TRUE(fs::exists(fired["log"].get<std::string>())) << fired.dump();
@@ -435,7 +436,7 @@ TEST_F(ContinuousTrainingTest, APostgresRegistryNotifiesFollowersAtOnce) {
   const auto promoted = std::chrono::steady_clock::now();
   ASSERT_EQ(pg_run("model promote digits@2 production").exit_code, 0);
   bool swapped = false;
-  for (int i = 0; i < 100 && !swapped; ++i) {
+  for (int i = 0; i < testing::ScaledCount(100) && !swapped; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     swapped = served() == kSecond;
   }

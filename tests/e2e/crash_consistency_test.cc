@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -35,6 +36,7 @@
 #include "testing/child_process.h"
 #include "testing/cli_runner.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -48,9 +50,19 @@ using testing::ShellQuote;
 using testing::WriteFile;
 
 constexpr uint32_t kSeed = 20261127;
-// Every conveyor run is bounded by this; a run that takes longer fails.
-constexpr int kTimeoutSeconds = 60;
+// Every conveyor run is bounded by this (scaled: testing/time_scale.h); a
+// run that takes longer fails.
+constexpr std::chrono::seconds kTimeout{60};
 constexpr char kUpToDate[] = "Data and pipelines are up to date.\n";
+// A sanitizer build (make test-sanitize) runs a quarter of each command's
+// trials, at least 5: that run looks for memory errors on the kill-and-rerun
+// paths, which a few trials reach, at five times the normal cost per trial.
+// `make test` runs them all (100 across the four commands).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kTrialDivisor = 4;
+#else
+constexpr int kTrialDivisor = 1;
+#endif
 
 using Problems = std::vector<std::string>;
 
@@ -63,11 +75,11 @@ bool IsHex(std::string_view text) {
   return text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-// `conveyor <args>` run to completion, bounded by kTimeoutSeconds (SIGKILL
-// after that: exit code 137).
+// `conveyor <args>` run to completion, bounded by kTimeout (SIGKILL after
+// that: exit code 137).
 CliResult RunBounded(const fs::path& cwd, const std::string& args) {
-  return testing::RunConveyor(cwd, args,
-                              "timeout -s KILL " + std::to_string(kTimeoutSeconds) + " ");
+  const int64_t seconds = (testing::Scaled(kTimeout).count() + 999) / 1000;
+  return testing::RunConveyor(cwd, args, "timeout -s KILL " + std::to_string(seconds) + " ");
 }
 
 // The objects under <root>/files/md5 (a cache or a local-folder remote):
@@ -283,11 +295,13 @@ class CrashConsistencyTest : public ::testing::Test {
   }
 
   // Runs `conveyor <args>` once unkilled on a copy of the template, then
-  // `trials` times killed after a random delay: `after_kill` checks each
+  // `trials` times (fewer under a sanitizer: kTrialDivisor) killed after a
+  // random delay: `after_kill` checks each
   // killed state; the same command is rerun (it must succeed) and
   // `converged` checks the result.
   void RunTrials(const std::vector<std::string>& args, int trials, const Check& after_kill,
                  const Check& converged) {
+    trials = std::max(std::min(trials, 5), trials / kTrialDivisor);
     std::string command = "conveyor";
     for (const std::string& arg : args)
       command += " " + arg;
@@ -299,7 +313,7 @@ class CrashConsistencyTest : public ::testing::Test {
       const auto start = std::chrono::steady_clock::now();
       {
         ConveyorChild child(baseline.project, args, baseline.dir / "log");
-        ASSERT_EQ(child.WaitFor(std::chrono::seconds(kTimeoutSeconds)), 0)
+        ASSERT_EQ(child.WaitFor(testing::Scaled(kTimeout)), 0)
             << command << ": " << testing::ReadFile(baseline.dir / "log");
       }
       run_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)

@@ -9,6 +9,7 @@
 
 #include "testing/cli_runner.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -146,7 +147,7 @@ pid_t StartRepro(const fs::path& dir) {
 
 // Waits (at most 10 s) for `path` to appear.
 bool WaitFor(const fs::path& path) {
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < testing::ScaledCount(200); ++i) {
     if (fs::exists(path))
       return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -34,6 +34,7 @@
 #include "testing/sample_png.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -122,8 +123,9 @@ class Background {
   Background& operator=(const Background&) = delete;
 
   // The exit status, or -1 if it is still running after `timeout`.
+  // `timeout` is scaled (testing/time_scale.h).
   int Wait(milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + testing::Scaled(timeout);
     while (!fs::exists(dir_ / (name_ + ".rc"))) {
       if (std::chrono::steady_clock::now() >= deadline)
         return -1;
@@ -138,10 +140,11 @@ class Background {
   std::string name_;
 };
 
-// Waits (up to `timeout`) until `ready` holds; whether it did.
+// Waits (up to `timeout`, scaled: testing/time_scale.h) until `ready` holds;
+// whether it did.
 template <typename Predicate>
 bool WaitUntil(milliseconds timeout, Predicate ready) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + testing::Scaled(timeout);
   while (!ready()) {
     if (std::chrono::steady_clock::now() >= deadline)
       return false;

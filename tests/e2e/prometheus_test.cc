@@ -35,6 +35,7 @@
 #include "testing/sample_png.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -108,7 +109,7 @@ class DaemonProcess {
     }
     ::close(log_fd);
     ASSERT_GT(pid_, 0) << "fork failed";
-    for (int i = 0; i < 300; ++i) {
+    for (int i = 0; i < testing::ScaledCount(300); ++i) {
       if (Shell(dir_, "curl -sf -o /dev/null " + url_ + "/-/ready") == 0) {
         return;
       }
@@ -121,13 +122,13 @@ class DaemonProcess {
     FAIL() << name_ << " not ready at " << url_ << ":\n" << Log();
   }
 
-  // SIGTERM, up to 10 s for a clean exit, then SIGKILL.
+  // SIGTERM, up to 10 s (scaled) for a clean exit, then SIGKILL.
   void Stop() {
     if (pid_ <= 0) {
       return;
     }
     ::kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    const auto deadline = Clock::now() + testing::Scaled(std::chrono::seconds(10));
     while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
       if (Clock::now() > deadline) {
         ::kill(pid_, SIGKILL);
@@ -194,7 +195,7 @@ class PrometheusProcess : public DaemonProcess {
   // timestamp() of a bare selector is the sample's (the scrape's start);
   // of any other expression it would be the query's evaluation time.
   void WaitForScrapeAfter(double after) {
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < testing::ScaledCount(200); ++i) {
       std::optional<double> scraped = Scalar("timestamp(up{job=\"conveyor\"})");
       if (scraped && *scraped > after) {
         return;
@@ -469,7 +470,7 @@ TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
             1);
   EXPECT_EQ(prometheus.Query("conveyor_model_info{job=\"conveyor\"}").size(), 1u);
   std::optional<double> firing;
-  for (int i = 0; i < 100 && !firing; ++i) {
+  for (int i = 0; i < testing::ScaledCount(100) && !firing; ++i) {
     firing = prometheus.Scalar(
         "ALERTS{alertname=\"ConveyorModelSwapFailed\",alertstate=\"firing\",severity=\"warning\"}");
     if (!firing) {
@@ -524,7 +525,7 @@ TEST_F(PrometheusTest, CountsPredictionsErrorsAndSwapsAsPrometheusScrapesThem) {
   std::printf("drift on inverted test images: mean_intensity %.2f, ink_fraction %.2f\n",
               input_psi["mean_intensity"], input_psi["ink_fraction"]);
   std::map<std::string, std::string> drift_states;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < testing::ScaledCount(100); ++i) {
     drift_states = AlertStates("ConveyorInputDrift", "statistic");
     if (drift_states.size() == 2)
       break;
@@ -572,7 +573,7 @@ TEST_F(PrometheusTest, ADriftAlertReachesTheHookThroughAlertmanagerAndStartsRetr
   // 1,000 inverted test images fill the drift window.
   PredictTestImages(1000, /*invert=*/true, "-H 'Authorization: Bearer c1'");
   ASSERT_FALSE(HasFatalFailure());
-  for (int i = 0; i < 600 && !fs::exists(dir_ / "retrained.txt"); ++i)
+  for (int i = 0; i < testing::ScaledCount(600) && !fs::exists(dir_ / "retrained.txt"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_TRUE(fs::exists(dir_ / "retrained.txt"))
       << "no retraining run within 60 s\nconveyor:\n"
@@ -735,7 +736,7 @@ class ClosedLoopTest : public PrometheusTest {
   // The retraining run's log once it has finished (its last line is the
   // gate's decision), or "" after `limit`.
   std::string WaitForRetraining(std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
+    const auto deadline = Clock::now() + testing::Scaled(limit);
     while (Clock::now() < deadline) {
       std::string log = ReadFile(dir_ / "serve.err");
       if (log.find("retraining run 1 succeeded") != std::string::npos ||
@@ -784,13 +785,14 @@ TEST_F(ClosedLoopTest, DriftRetrainsOnTheLabelledInputsAndBothReplicasSwapToTheB
   EXPECT_LT(before, 0.5) << "v1 should do badly on inverted digits";
 
   const std::string run = WaitForRetraining(std::chrono::seconds(150));
-  ASSERT_NE(run, "") << "no retraining within 150 s\n"
+  ASSERT_NE(run, "") << "no retraining within "
+                     << testing::Scaled(std::chrono::seconds(150)).count() << " ms\n"
                      << ReadFile(dir_ / "serve.err").substr(0, 4000) << alertmanager_->Log();
   RecordGate(run);
   EXPECT_NE(run.find("digits@production: v1 -> v2 (accuracy "), std::string::npos) << run;
   // Both replicas follow by themselves.
   bool both = false;
-  for (int i = 0; i < 150 && !both; ++i) {
+  for (int i = 0; i < testing::ScaledCount(150) && !both; ++i) {
     both = ServedVersion(*server_) == 2 && ServedVersion(*replica_) == 2;
     if (!both)
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -853,7 +855,8 @@ TEST_F(ClosedLoopTest, AWorseChallengerLeavesProductionAndBothReplicasAlone) {
   ASSERT_FALSE(HasFatalFailure());
   DriveDrift();
   const std::string run = WaitForRetraining(std::chrono::seconds(150));
-  ASSERT_NE(run, "") << "no retraining within 150 s\n"
+  ASSERT_NE(run, "") << "no retraining within "
+                     << testing::Scaled(std::chrono::seconds(150)).count() << " ms\n"
                      << ReadFile(dir_ / "serve.err").substr(0, 4000);
   RecordGate(run);
   EXPECT_NE(run.find("digits@production: kept v1, not v2 (accuracy "), std::string::npos) << run;

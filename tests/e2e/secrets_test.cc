@@ -21,6 +21,7 @@
 #include "testing/cli_runner.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -159,7 +160,7 @@ class SecretsTest : public ::testing::Test {
                              " >/dev/null 2>&1 & echo $! >fake.pid"),
               0);
     fakes_.push_back(dir / "fake.pid");
-    for (int i = 0; i < 100 && !fs::exists(dir / "port"); ++i)
+    for (int i = 0; i < testing::ScaledCount(100) && !fs::exists(dir / "port"); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     return "http://127.0.0.1:" + ReadFile(dir / "port");
   }

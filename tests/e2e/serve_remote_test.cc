@@ -17,6 +17,7 @@
 #include "testing/sample_png.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -141,7 +142,7 @@ TEST_F(ServeRemoteTest, AFollowerSwapsWhenAPromotionIsPushed) {
   ASSERT_EQ(Run("model promote digits@shallow production").exit_code, 0);
   ASSERT_EQ(Run("push").exit_code, 0);
   bool swapped = false;
-  for (int i = 0; i < 150 && !swapped; ++i) {
+  for (int i = 0; i < testing::ScaledCount(150) && !swapped; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     swapped = served() == "shallow";
   }

@@ -15,6 +15,7 @@
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
 #include "testing/test_certificate.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -54,7 +55,7 @@ class ServeTlsTest : public testing::TrainedDigitsTest {
 
   // Waits (up to 5 s) for `text` in the server's stderr.
   bool LogShows(std::string_view text) {
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < testing::ScaledCount(100); ++i) {
       if (ReadFile(dir_ / "serve.err").find(text) != std::string::npos)
         return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -14,6 +14,7 @@
 #include "testing/cli_runner.h"
 #include "testing/serve_process.h"
 #include "testing/temp_dir.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 namespace {
@@ -39,7 +40,7 @@ class WatchTest : public ::testing::Test {
                                      " watch -p " + port_ + " " + flags +
                                      " >watch.out 2>watch.err; echo $? >rc) & echo $! >pid"),
               0);
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < testing::ScaledCount(100); ++i) {
       if (Shell(dir_.path(), "curl -sf -o /dev/null http://127.0.0.1:" + port_ + "/healthz") == 0)
         return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -59,14 +60,14 @@ class WatchTest : public ::testing::Test {
 
   std::string Stop() {
     Shell(dir_.path(), "pkill -TERM -P $(cat pid) -f 'conveyor watch'");
-    for (int i = 0; i < 100 && !fs::exists(dir_ / "rc"); ++i)
+    for (int i = 0; i < testing::ScaledCount(100) && !fs::exists(dir_ / "rc"); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     fs::remove(dir_ / "pid");
     return fs::exists(dir_ / "rc") ? ReadFile(dir_ / "rc") : "(still running)";
   }
 
   bool WaitForFile(const fs::path& file) {
-    for (int i = 0; i < 100 && !fs::exists(file); ++i)
+    for (int i = 0; i < testing::ScaledCount(100) && !fs::exists(file); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return fs::exists(file);
   }
@@ -91,8 +92,9 @@ TEST_F(WatchTest, AFiringAlertRunsTheCommandOnceWithoutAModelServer) {
             200);
   EXPECT_EQ(Json::parse(ReadFile(dir_ / "body.json"))["started"], true);
   ASSERT_TRUE(WaitForFile(dir_ / "ran.txt"));
-  for (int i = 0; i < 100 && ReadFile(dir_ / "watch.err").find("retraining run 1 succeeded") ==
-                                 std::string::npos;
+  for (int i = 0;
+       i < testing::ScaledCount(100) &&
+       ReadFile(dir_ / "watch.err").find("retraining run 1 succeeded") == std::string::npos;
        ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // The run is over: a repeat is refused for the cool-down, not for a run.
@@ -125,7 +127,7 @@ TEST_F(WatchTest, AFiringAlertStartsAGitLabPipeline) {
       "CONVEYOR_GITLAB_TRIGGER_TOKEN=glptt-trigger-0123456789 ");
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(Post(testing::AlertPayload("ConveyorLiveAccuracyLow", "firing"), ""), 200);
-  for (int i = 0; i < 100 && gitlab.pipelines().empty(); ++i)
+  for (int i = 0; i < testing::ScaledCount(100) && gitlab.pipelines().empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_EQ(gitlab.pipelines().size(), 1u);
   EXPECT_EQ(gitlab.pipelines()[0].ref, "main");
