@@ -1,6 +1,7 @@
 #include "testing/descendant_guard.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,18 +45,25 @@ int KillMarked(const std::string& mark) {
   return killed;
 }
 
-[[noreturn]] void Watch(int read_end, const std::string& mark) {
+[[noreturn]] void Watch(int read_end, pid_t owner, const std::string& mark) {
   // Out of the owner's process group, so a signal to that group leaves the
-  // watcher to do its work; stdout closed, so ctest does not wait on it.
+  // watcher to do its work; stdin, stdout and stderr on /dev/null, so the
+  // watcher never holds ctest's output pipe open.
   ::setpgid(0, 0);
   const int null = ::open("/dev/null", O_RDWR);
   if (null >= 0) {
     ::dup2(null, STDIN_FILENO);
     ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
   }
-  char byte = 0;
-  while (::read(read_end, &byte, 1) != 0) {
-    // Nothing is ever written; only EOF (the owner is gone) or EINTR ends a read.
+  // Nothing is ever written to the pipe: it reads EOF once no process holds
+  // the write end. A child the owner forked and left running without exec
+  // would still hold it, so the owner itself is looked at every 200 ms too.
+  pollfd pipe_end{read_end, POLLIN, 0};
+  while (!ProcessEnded(owner)) {
+    char byte = 0;
+    if (::poll(&pipe_end, 1, 200) > 0 && ::read(read_end, &byte, 1) == 0)
+      break;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (KillMarked(mark) > 0 && std::chrono::steady_clock::now() < deadline)
@@ -67,7 +75,8 @@ int KillMarked(const std::string& mark) {
 }  // namespace
 
 void StartDescendantWatcher() {
-  const std::string owner = std::to_string(::getpid());
+  const pid_t owner_pid = ::getpid();
+  const std::string owner = std::to_string(owner_pid);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     std::perror("GuardDescendants: pipe2");
@@ -84,7 +93,7 @@ void StartDescendantWatcher() {
   if (middle == 0) {
     ::close(fds[1]);
     if (::fork() == 0)
-      Watch(fds[0], std::string(kVariable) + "=" + owner);
+      Watch(fds[0], owner_pid, std::string(kVariable) + "=" + owner);
     ::_exit(0);
   }
   ::close(fds[0]);

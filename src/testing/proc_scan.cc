@@ -35,4 +35,12 @@ std::string ReadProcFile(pid_t pid, const char* name) {
   return n < 0 ? std::string() : text;
 }
 
+bool ProcessEnded(pid_t pid) {
+  // The state is the field after the command name, which is in parentheses
+  // and may hold spaces.
+  const std::string stat = ReadProcFile(pid, "stat");
+  const size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z';
+}
+
 }  // namespace conveyor::testing

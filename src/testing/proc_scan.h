@@ -16,4 +16,8 @@ std::vector<pid_t> ListProcesses();
 // may exit while we read it).
 std::string ReadProcFile(pid_t pid, const char* name);
 
+// Whether `pid` has ended: gone from /proc, or a zombie its parent has not
+// reaped yet.
+bool ProcessEnded(pid_t pid);
+
 }  // namespace conveyor::testing
