@@ -18,6 +18,7 @@
 #include "registry/postgres_schema.h"
 #include "registry/store_conformance.h"
 #include "testing/postgres_server.h"
+#include "testing/time_scale.h"
 
 namespace conveyor {
 
@@ -95,7 +96,7 @@ TEST(PostgresStoreTest, UnreachableServerIsUnavailableQuicklyAndHidesThePassword
           "cannot connect to PostgreSQL at postgresql://alice@127.0.0.1:{}/registry: ", port)));
   EXPECT_THAT(store.status().message(), HasSubstr("Connection refused"));
   EXPECT_THAT(store.status().message(), Not(HasSubstr("s3cret")));
-  EXPECT_LT(elapsed, std::chrono::seconds(3));
+  EXPECT_LT(elapsed, testing::Scaled(std::chrono::seconds(3)));
 }
 
 TEST(PostgresStoreTest, PasswordInTheQueryIsHiddenToo) {
@@ -277,14 +278,11 @@ TEST(PostgresStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
 namespace conveyor {
 namespace {
 
-// Polls `listener` for up to 2 s.
+// Polls `listener` for up to 5 s (scaled).
 bool Heard(AliasListener& listener, std::string_view model, std::string_view alias) {
-  for (int i = 0; i < 100; ++i) {
-    if (listener.Moved(model, alias))
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+  return testing::WaitUntil(
+      std::chrono::milliseconds(5000), [&] { return listener.Moved(model, alias); },
+      std::chrono::milliseconds(20));
 }
 
 TEST(AliasListenerTest, HearsCommittedMovesOfItsAliasOnly) {

@@ -27,6 +27,7 @@
 #include "common/file_util.h"
 #include "common/md5.h"
 #include "testing/loopback.h"
+#include "testing/time_scale.h"
 
 extern char** environ;
 
@@ -421,7 +422,7 @@ TEST_F(SftpStorageTest, UnreachablePortIsUnavailableQuickly) {
       << exists.status().message();
   EXPECT_NE(exists.status().message().find("(gave up after 3 attempts)"), std::string::npos)
       << exists.status().message();
-  EXPECT_LT(took, std::chrono::seconds(3));
+  EXPECT_LT(took, testing::Scaled(std::chrono::seconds(3)));
 }
 
 TEST_F(SftpStorageTest, ConcurrentUploadsFromEightThreads) {

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/time_scale.h"
+
 namespace conveyor::serving {
 namespace {
 
@@ -117,7 +119,7 @@ TEST(BatchingClassifierTest, ALoneRequestWaitsAtMostTheDelay) {
   ASSERT_TRUE(proba.ok()) << proba.status().message();
   EXPECT_EQ(*proba, (std::vector<float>{0.25F, 0.75F}));
   EXPECT_GE(waited, 25ms);
-  EXPECT_LT(waited, 2s);
+  EXPECT_LT(waited, conveyor::testing::Scaled(2000ms));
   EXPECT_EQ(b.fake->calls(), std::vector<size_t>{1});
 }
 

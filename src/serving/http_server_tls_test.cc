@@ -11,6 +11,7 @@
 #include "testing/http_client.h"
 #include "testing/temp_dir.h"
 #include "testing/test_certificate.h"
+#include "testing/time_scale.h"
 
 namespace conveyor::serving {
 namespace {
@@ -223,7 +224,8 @@ TEST_F(HttpServerTlsTest, StopClosesTlsConnectionsPromptly) {
   auto started = std::chrono::steady_clock::now();
   server_->Stop(std::chrono::seconds(5));
   server_->Wait();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_LT(std::chrono::steady_clock::now() - started,
+            conveyor::testing::Scaled(std::chrono::seconds(3)));
   std::lock_guard lock(mu_);
   EXPECT_TRUE(errors_.empty()) << errors_.front();
 }

@@ -143,13 +143,39 @@ class ServeProcess {
 // A shell command line that, run in a directory holding sample.png, sends
 // up to `count` predictions of it to `url` in the background, one after
 // another, and stops early once a file named `stop` appears there. Each
-// answer is one line of `file`: the body, a space, the HTTP code.
-// `curl_args` go on every curl (an Authorization header, say).
+// answer is one line of `file`: the body, a space, the HTTP code. When the
+// loop has ended, `file` is complete and `file`.done exists
+// (PredictLoopEnded). `curl_args` go on every curl (an Authorization
+// header, say).
 inline std::string PredictLoop(const std::string& url, int count, const std::string& file,
                                const std::string& curl_args = "") {
   return "(for i in $(seq " + std::to_string(count) +
          "); do test -e stop && break; curl -s --max-time 10 -w ' %{http_code}' " + curl_args +
-         " -F file=@sample.png " + url + "/predict; echo; done >" + file + ") &";
+         " -F file=@sample.png " + url + "/predict; echo; done >" + file + "; touch " + file +
+         ".done) &";
+}
+
+// Whether the PredictLoop writing `file` has ended.
+inline bool PredictLoopEnded(const std::filesystem::path& file) {
+  return std::filesystem::exists(file.string() + ".done");
+}
+
+// The model version of the last complete line of a PredictLoop file; 0 when
+// there is none yet or it is not a JSON body naming a version. Asserts
+// nothing, so it can be polled.
+inline int LastVersionAnswered(const std::filesystem::path& file) {
+  std::string text = ReadFile(file);
+  const size_t end = text.rfind('\n');
+  if (end == std::string::npos)
+    return 0;
+  text.resize(end);  // without the line still being written
+  const size_t start = text.rfind('\n');
+  const std::string line = start == std::string::npos ? text : text.substr(start + 1);
+  const size_t space = line.rfind(' ');
+  if (space == std::string::npos)
+    return 0;
+  nlohmann::json body = nlohmann::json::parse(line.substr(0, space), nullptr, false);
+  return body.is_object() && body["model"].is_object() ? body["model"].value("version", 0) : 0;
 }
 
 // The model versions that answered, in order of first appearance, from a

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <thread>
 
 namespace conveyor::testing {
 
@@ -24,5 +25,19 @@ std::chrono::milliseconds Scaled(std::chrono::milliseconds limit);
 
 // `count` times TestTimeScale(), rounded up: for polls of a fixed interval.
 int ScaledCount(int count);
+
+// Polls `ready` every `interval` until it is true (returns true) or
+// Scaled(limit) has passed (returns false).
+template <typename Predicate>
+bool WaitUntil(std::chrono::milliseconds limit, Predicate ready,
+               std::chrono::milliseconds interval = std::chrono::milliseconds(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(limit);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(interval);
+  }
+  return true;
+}
 
 }  // namespace conveyor::testing

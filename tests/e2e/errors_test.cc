@@ -190,7 +190,9 @@ TEST_F(InterruptTest, SigkillMidRunLeavesAValidLockAndTheNextRunFinishes) {
   ASSERT_TRUE(WIFSIGNALED(status));
   // The orphaned stage command lives on in its own group; end it too.
   testing::Shell(dir_.path(), "touch release.txt");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Its output written, it is done, and cannot write over the rerun's.
+  EXPECT_TRUE(testing::WaitUntil(std::chrono::milliseconds(10000),
+                                 [&] { return ReadFile(dir_ / "second.txt") == "one\n"; }));
 
   std::string lock = ReadFile(dir_ / "dvc.lock");
   EXPECT_NE(lock.find("  first:\n"), std::string::npos) << lock;

@@ -762,7 +762,11 @@ class ClosedLoopTest : public PrometheusTest {
   // Stops both request loops and returns the versions each saw.
   std::pair<std::vector<int>, std::vector<int>> StopLoops() {
     Shell(dir_.path(), "touch stop replica2/stop");
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a curl in flight ends
+    // A curl in flight ends (within its 10 s --max-time).
+    EXPECT_TRUE(testing::WaitUntil(std::chrono::milliseconds(15000), [&] {
+      return testing::PredictLoopEnded(dir_ / "codes") &&
+             testing::PredictLoopEnded(dir_ / "replica2/codes");
+    }));
     return {testing::VersionsSeen(dir_ / "codes"), testing::VersionsSeen(dir_ / "replica2/codes")};
   }
 
@@ -799,7 +803,11 @@ TEST_F(ClosedLoopTest, DriftRetrainsOnTheLabelledInputsAndBothReplicasSwapToTheB
   }
   EXPECT_TRUE(both) << ReadFile(dir_ / "serve.err").substr(0, 3000)
                     << ReadFile(dir_ / "replica2/serve.err");
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // the loops meet v2 too
+  // The loops meet v2 too.
+  EXPECT_TRUE(testing::WaitUntil(std::chrono::milliseconds(15000), [&] {
+    return testing::LastVersionAnswered(dir_ / "codes") == 2 &&
+           testing::LastVersionAnswered(dir_ / "replica2/codes") == 2;
+  }));
   auto [first, second] = StopLoops();
   EXPECT_EQ(first, (std::vector<int>{1, 2})) << "every request answered, v1 then v2";
   EXPECT_EQ(second, (std::vector<int>{1, 2})) << ReadFile(dir_ / "replica2/codes").substr(0, 2000);
