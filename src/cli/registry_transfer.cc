@@ -5,7 +5,6 @@
 #include <cstdlib>
 
 #include "common/file_util.h"
-#include "experiments/registry_location.h"
 #include "experiments/registry_sync.h"
 
 namespace conveyor::cli {
@@ -17,13 +16,20 @@ std::string Count(size_t n, std::string_view one, std::string_view many) {
 
 }  // namespace
 
-Result<ProjectRegistrySync> ProjectRegistrySync::Open(const Project& project) {
+Result<ProjectRegistrySync> ProjectRegistrySync::Open(const Project& project, LostRegistry lost) {
   ASSIGN_OR_RETURN(ConveyorConfig config, LoadConveyorConfig(project.root()));
   const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
   const std::string url = ResolveRegistryUrl(project, config, "", env != nullptr ? env : "");
+  if (lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url)) {
+    Status refused = OpenProjectRegistry(project, config, "", lost).status();
+    if (!refused.ok()) {
+      return Error(refused.code(), "{}; or push the data alone with --no-registry",
+                   refused.message());
+    }
+  }
   std::unique_ptr<RegistryStore> store;
   if (IsPostgresUrl(url) || PathExists(std::string(SqlitePathOf(url)))) {
-    ASSIGN_OR_RETURN(store, OpenProjectRegistry(project, config, ""));
+    ASSIGN_OR_RETURN(store, OpenProjectRegistry(project, config, "", lost));
   }
   return ProjectRegistrySync(project, std::move(config), std::move(store));
 }
@@ -63,7 +69,7 @@ Result<std::string> ProjectRegistrySync::Import(RemoteStorage& remote,
     if (records.empty()) {
       return std::string();
     }
-    ASSIGN_OR_RETURN(store_, OpenProjectRegistry(project_, config_, ""));
+    ASSIGN_OR_RETURN(store_, OpenProjectRegistry(project_, config_, "", LostRegistry::kCreate));
   }
   ASSIGN_OR_RETURN(RegistryImportReport report, ImportRegistry(remote, *store_, Scratch(), {}));
   json = {{"experiments_imported", report.experiments_imported},

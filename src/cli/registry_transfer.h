@@ -5,6 +5,9 @@
 // experiments and versions into the project's registry, leaving its aliases
 // alone. A project whose registry was never created (a plain DVC project)
 // has nothing to push, and gets one only when the remote holds records.
+// A checkout whose registry was lost (registry_location.h) cannot push, so
+// that it does not publish a history with holes; fetch and pull make it a new
+// registry from the remote's records.
 //
 // Thread safety: called from a command's main thread.
 #pragma once
@@ -15,6 +18,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "experiments/registry_location.h"
 #include "pipeline/conveyor_config.h"
 #include "pipeline/project.h"
 #include "registry/registry_store.h"
@@ -24,8 +28,10 @@ namespace conveyor::cli {
 
 class ProjectRegistrySync {
  public:
-  // Opens the project's registry (registry_location.h) if it exists.
-  static Result<ProjectRegistrySync> Open(const Project& project);
+  // Opens the project's registry (registry_location.h) if it exists. A lost
+  // registry is an error with kRefuse (push) and left for Import to create
+  // with kCreate (fetch, pull).
+  static Result<ProjectRegistrySync> Open(const Project& project, LostRegistry lost);
 
   // Every model version's objects; empty without a registry.
   Result<std::set<std::string>> ModelObjects();

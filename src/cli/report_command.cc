@@ -87,6 +87,11 @@ class ReportCommand : public Command {
       registry = std::move(*opened);
     } else if (!registry_.empty()) {
       return opened.status();  // asked for by name: its error is the answer
+    } else {
+      // The report still says what Git and the files say; the warning says
+      // why it has no experiment section (a lost or locked registry).
+      console.Warn(
+          fmt::format("the report leaves out the registry: {}", opened.status().message()));
     }
     const ReportRequest request{.revision = revision_, .baseline = baseline_, .out_dir = out_dir};
     ASSIGN_OR_RETURN(Report report,

@@ -199,7 +199,9 @@ class TransferCommand : public Command {
     // Without targets the registry travels too (registry_transfer.h).
     std::optional<ProjectRegistrySync> registry;
     if (targets_.empty() && !no_registry_) {
-      ASSIGN_OR_RETURN(registry, ProjectRegistrySync::Open(loaded->project));
+      ASSIGN_OR_RETURN(registry,
+                       ProjectRegistrySync::Open(
+                           loaded->project, push ? LostRegistry::kRefuse : LostRegistry::kCreate));
       if (push) {
         ASSIGN_OR_RETURN(std::set<std::string> models, registry->ModelObjects());
         objects.merge(models);

@@ -20,6 +20,12 @@ std::string AnchorSqlite(const Project& project, std::string_view url) {
   return "sqlite:" + fs_path.lexically_normal().string();
 }
 
+std::filesystem::path StateDir(const Project& project) { return project.root() / ".conveyor"; }
+
+bool IsDefaultRegistry(const Project& project, std::string_view url) {
+  return url == "sqlite:" + (StateDir(project) / "registry.db").string();
+}
+
 }  // namespace
 
 std::string ResolveRegistryUrl(const Project& project, const ConveyorConfig& config,
@@ -32,14 +38,30 @@ std::string ResolveRegistryUrl(const Project& project, const ConveyorConfig& con
   return IsPostgresUrl(chosen) ? std::string(chosen) : AnchorSqlite(project, chosen);
 }
 
+bool DefaultRegistryLost(const Project& project, std::string_view url) {
+  return IsDefaultRegistry(project, url) && !PathExists(StateDir(project) / "registry.db") &&
+         PathExists(StateDir(project) / kRegistryCreatedMarker);
+}
+
 Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& project,
                                                            const ConveyorConfig& config,
-                                                           std::string_view flag) {
-  const char* env = std::getenv(kRegistryEnv);
+                                                           std::string_view flag,
+                                                           LostRegistry lost) {
+  const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
   std::string url = ResolveRegistryUrl(project, config, flag, env ? env : "");
-  std::filesystem::path state_dir = project.root() / ".conveyor";
-  if (url == "sqlite:" + (state_dir / "registry.db").string() &&
-      !PathExists(state_dir / ".gitignore")) {
+  if (!IsDefaultRegistry(project, url))
+    return OpenRegistryStore(url);
+  const std::filesystem::path state_dir = StateDir(project);
+  const std::filesystem::path marker = state_dir / kRegistryCreatedMarker;
+  if (lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url)) {
+    return Error(Code::kNotFound,
+                 "the registry database {} is missing, but this checkout had one ({} says "
+                 "so); put the file back, or run 'conveyor pull' to import the experiments "
+                 "and model versions pushed to the remote; to start an empty registry, "
+                 "delete {}",
+                 (state_dir / "registry.db").string(), marker.string(), marker.string());
+  }
+  if (!PathExists(state_dir / ".gitignore")) {
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);
     if (ec) {
@@ -48,7 +70,18 @@ Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& projec
     RETURN_IF_ERROR(AtomicWriteFile(state_dir / ".gitignore",
                                     "# conveyor's local state: the embedded registry.\n*\n"));
   }
-  return OpenRegistryStore(url);
+  ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> store, OpenRegistryStore(url));
+  // Written only once the database opened, so a failed first open leaves
+  // no marker behind to claim a registry that never was. Best effort: a
+  // checkout where it cannot be written (read-only) still reads its
+  // registry, only without the protection.
+  if (!PathExists(marker)) {
+    (void)AtomicWriteFile(  // best effort, see above
+        marker,
+        "conveyor: this checkout has an embedded registry (registry.db). While this file\n"
+        "exists, a missing registry.db is an error instead of a new empty registry.\n");
+  }
+  return store;
 }
 
 }  // namespace conveyor

@@ -469,6 +469,58 @@ TEST_F(RegistryFaultsTest, RegistryNotADatabaseIsNamedAndLeftAlone) {
   EXPECT_EQ(Versions(), "v1[\"production\"] ");
 }
 
+// The database deleted between commands: every command that would read or
+// write it says it is missing and how to get it back, and none makes a new
+// empty one in its place (which would show no experiments and let the
+// history be forgotten); pull imports what was pushed; deleting the marker
+// starts an empty registry on purpose.
+TEST_F(RegistryFaultsTest, DeletedRegistryIsReportedNotRecreatedAndPullRestoresIt) {
+  WriteFile(project_ / "dvc.yaml",
+            "stages:\n  train:\n    cmd: mkdir -p tm && cp m2/model.json m2/model.yaml tm/\n"
+            "    deps: [m2]\n    outs: [tm]\n");
+  WriteFile(project_ / "conveyor.yaml", "models:\n  m1:\n    path: tm\n");
+  ASSERT_EQ(Run("model promote m1@1 production").exit_code, 0);
+  ASSERT_EQ(Run("remote add -d store ../remote").exit_code, 0);
+  auto pushed = Run("push");
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+  ASSERT_EQ(Shell(project_, "rm -f .conveyor/registry.db .conveyor/registry.db-*"), 0);
+
+  const std::string missing =
+      "the registry database " + db_.string() + " is missing, but this checkout had one";
+  for (const char* args : {"model list", "exp show", "model register m1 --path m2",
+                           "model promote m1@1 staging", "repro"}) {
+    SCOPED_TRACE(args);
+    ExpectErrorLine(Run(args), {missing, "'conveyor pull'", "registry.created"});
+    EXPECT_FALSE(fs::exists(db_));
+  }
+  EXPECT_FALSE(fs::exists(project_ / "tm"));  // repro refused before running anything
+  // The report goes on without its registry section, and says why.
+  auto report = Run("report");
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.err.find("warning: the report leaves out the registry: " + missing),
+            std::string::npos)
+      << report.err;
+  EXPECT_FALSE(fs::exists(db_));
+  ExpectErrorLine(Run("push"), {missing, "push the data alone with --no-registry"});
+  EXPECT_FALSE(fs::exists(db_));
+  EXPECT_EQ(Run("push --no-registry").exit_code, 0);
+
+  auto pulled = Run("pull");
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_NE(pulled.out.find("imported from the remote"), std::string::npos) << pulled.out;
+  EXPECT_EQ(Versions(), "v1[] ");  // versions travel; aliases stay the checkout's own
+
+  // On purpose: without the marker the next command starts an empty one.
+  ASSERT_EQ(Shell(project_,
+                  "rm -f .conveyor/registry.db .conveyor/registry.db-* "
+                  ".conveyor/registry.created"),
+            0);
+  auto fresh = Run("model list --json");
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_EQ(fresh.out, "[]\n");
+  EXPECT_TRUE(fs::exists(db_));
+}
+
 // --- remote unreachable mid-run -------------------------------------------------
 
 // A project with 200 files of 64 KiB tracked as one directory, and s3rver

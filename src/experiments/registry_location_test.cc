@@ -1,0 +1,110 @@
+#include "experiments/registry_location.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "common/file_util.h"
+#include "testing/temp_dir.h"
+
+namespace conveyor {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RegistryLocationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The default location is what these tests are about.
+    ::unsetenv(kRegistryEnv);
+    Result<Project> project = Project::Init(temp_.path(), /*no_scm=*/true, /*force=*/false);
+    ASSERT_TRUE(project.ok()) << project.status().message();
+    project_.emplace(std::move(project).value());
+  }
+
+  Result<std::unique_ptr<RegistryStore>> Open(LostRegistry lost = LostRegistry::kRefuse) {
+    return OpenProjectRegistry(*project_, ConveyorConfig{}, "", lost);
+  }
+  std::string DefaultUrl() const { return "sqlite:" + db_.string(); }
+
+  testing::TempDir temp_;
+  std::optional<Project> project_;
+  fs::path state_ = temp_.path() / ".conveyor";
+  fs::path db_ = state_ / "registry.db";
+  fs::path marker_ = state_ / kRegistryCreatedMarker;
+};
+
+TEST_F(RegistryLocationTest, TheFirstOpenCreatesTheDatabaseItsGitignoreAndTheMarker) {
+  ASSERT_TRUE(Open().ok());
+  EXPECT_TRUE(fs::exists(db_));
+  auto gitignore = ReadFileToString(state_ / ".gitignore");
+  ASSERT_TRUE(gitignore.ok()) << gitignore.status().message();
+  EXPECT_EQ(*gitignore, "# conveyor's local state: the embedded registry.\n*\n");
+  EXPECT_TRUE(fs::exists(marker_));
+  EXPECT_FALSE(DefaultRegistryLost(*project_, DefaultUrl()));
+}
+
+TEST_F(RegistryLocationTest, ALostDatabaseIsRefusedAndNotRecreated) {
+  ASSERT_TRUE(Open().ok());
+  fs::remove(db_);
+  EXPECT_TRUE(DefaultRegistryLost(*project_, DefaultUrl()));
+  auto refused = Open();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kNotFound);
+  EXPECT_EQ(refused.status().message(),
+            "the registry database " + db_.string() + " is missing, but this checkout had one (" +
+                marker_.string() +
+                " says so); put the file back, or run 'conveyor pull' to import the experiments "
+                "and model versions pushed to the remote; to start an empty registry, delete " +
+                marker_.string());
+  EXPECT_FALSE(fs::exists(db_));
+}
+
+TEST_F(RegistryLocationTest, PullMayCreateALostDatabase) {
+  ASSERT_TRUE(Open().ok());
+  fs::remove(db_);
+  ASSERT_TRUE(Open(LostRegistry::kCreate).ok());
+  EXPECT_TRUE(fs::exists(db_));
+  EXPECT_FALSE(DefaultRegistryLost(*project_, DefaultUrl()));
+}
+
+TEST_F(RegistryLocationTest, DeletingTheMarkerStartsAnEmptyRegistry) {
+  ASSERT_TRUE(Open().ok());
+  fs::remove(db_);
+  fs::remove(marker_);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_TRUE(fs::exists(db_));
+  EXPECT_TRUE(fs::exists(marker_));
+}
+
+// A project that had a registry before the marker existed gets one on its
+// next open, so it is protected from then on.
+TEST_F(RegistryLocationTest, AnExistingDatabaseWithoutAMarkerGetsOne) {
+  ASSERT_TRUE(Open().ok());
+  fs::remove(marker_);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_TRUE(fs::exists(marker_));
+}
+
+// Neither the marker nor the refusal applies to a database named by the
+// user: its path is theirs to manage.
+TEST_F(RegistryLocationTest, AnExplicitLocationIsNotMarked) {
+  ASSERT_TRUE(Open().ok());
+  fs::remove(db_);
+  const fs::path elsewhere = temp_.path() / "elsewhere.db";
+  auto opened = OpenProjectRegistry(*project_, ConveyorConfig{}, "sqlite:" + elsewhere.string());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_TRUE(fs::exists(elsewhere));
+  EXPECT_FALSE(DefaultRegistryLost(*project_, "sqlite:" + elsewhere.string()));
+  EXPECT_FALSE(fs::exists(db_));
+}
+
+// A database that cannot be created leaves no marker to claim it existed.
+TEST_F(RegistryLocationTest, AFailedFirstOpenLeavesNoMarker) {
+  ASSERT_TRUE(fs::create_directories(db_));  // a directory where the file goes
+  EXPECT_FALSE(Open().ok());
+  EXPECT_FALSE(fs::exists(marker_));
+}
+
+}  // namespace
+}  // namespace conveyor
