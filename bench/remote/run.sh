@@ -11,11 +11,13 @@
 #       with `conveyor add`, committed;
 #   (d) starts s3rver on a free loopback port with two buckets, "conveyor" and
 #       "rclone", so the tools write to separate places on the same server;
-#   (e) times, for small and for large: `conveyor push` from the cache, then
-#       `rclone copy` up from the same files; `conveyor pull` into a fresh
-#       clone (empty cache), then `rclone copy` down into an empty directory;
-#       each download is checked byte for byte against the source (diff -r)
-#       and conveyor's clone must be clean for that set (`conveyor status`);
+#   (e) times, for small and for large, ROUNDS times: `conveyor push` from the
+#       cache and `rclone copy` up from the same files (each round into its
+#       own buckets); `conveyor pull` into a fresh clone (empty cache) and
+#       `rclone copy` down into an empty directory; each download is checked
+#       byte for byte against the source (diff -r) and conveyor's clone must
+#       be clean for that set (`conveyor status`); the order of the two tools
+#       alternates from round to round and each figure is the median;
 #   (f) times the no-op push of small/ (nothing missing, NOOP_RUNS times,
 #       median reported) and rclone's no-op copy of the same files.
 # Both tools run with the same parallelism: conveyor -j JOBS, rclone
@@ -26,13 +28,20 @@
 # key=value lines to bench/results/remote-<UTC time>.txt.
 #
 # Environment: SMALL_COUNT (10000), SMALL_KB (4), LARGE_MB (1024), LARGE_FILES
-# (4), JOBS (8 = conveyor's default on 2 cores), NOOP_RUNS (3), SEED (6),
+# (4), JOBS (8 = conveyor's default on 2 cores), ROUNDS (4), NOOP_RUNS (3),
+# SEED (6),
 # CACHE_TYPE (cache.type written to .dvc/config, e.g. "hardlink"; default
 # unset: reflink, else copy),
 # BUILD_TYPE (Release), SKIP_INSTALL=1, SKIP_BUILD=1, KEEP_WORK=1 (keep the
 # temporary directory), RCLONE_DEFAULTS=1, FIRST (conveyor: which tool runs
-# first in each pair; rclone swaps them), COOLDOWN (360: seconds to wait after
-# the previous run of this script ended, see below).
+# first in round 1; the order then alternates, so with an even ROUNDS each tool
+# runs first equally often), COOLDOWN (360: seconds to wait after the previous
+# run of this script ended, see below).
+#
+# Why rounds in alternating order: with one pair per phase, whichever tool ran
+# second used more CPU for the same bytes (pull large: 0.71x with rclone first,
+# 1.08x with conveyor first), so a single pair measured the order as much as
+# the tools.
 #
 # Why the cool-down: on an ext4 file system without a journal (this VM's),
 # allocating an inode skips inodes freed in the last 60 s (360 s while their
@@ -53,6 +62,7 @@ large_mb=${LARGE_MB:-1024}
 large_files=${LARGE_FILES:-4}
 jobs=${JOBS:-8}
 noop_runs=${NOOP_RUNS:-3}
+rounds=${ROUNDS:-4}
 seed=${SEED:-6}
 cache_type=${CACHE_TYPE:-} # .dvc/config cache.type; empty: conveyor's default
 build_type=${BUILD_TYPE:-Release}
@@ -65,7 +75,7 @@ die() {
   echo "bench/remote: $*" >&2
   exit 1
 }
-for n in "$small_count" "$small_kb" "$large_mb" "$large_files" "$jobs" "$noop_runs" "$seed"; do
+for n in "$small_count" "$small_kb" "$large_mb" "$large_files" "$jobs" "$noop_runs" "$rounds" "$seed"; do
   if ! [[ $n =~ ^[0-9]+$ ]] || ((n == 0)); then
     die "sizes, counts and JOBS must be positive whole numbers"
   fi
@@ -146,6 +156,7 @@ record rclone_version "$(rclone version 2>/dev/null | head -n1)"
 record node_version "$(node --version)"
 record s3rver_version "$(node -p "require('$root/tests/s3/node_modules/s3rver/package.json').version")"
 record jobs "$jobs"
+record rounds "$rounds"
 record cache_type "${cache_type:-default}"
 record load_at_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 record small "$small_count x $small_kb KiB"
@@ -192,9 +203,14 @@ git_commit() { git -c user.name=bench -c user.email=bench@localhost commit -qm "
 step "(d) s3rver"
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # --openssl-legacy-provider: s3rver's continuation tokens use DES (see
-# src/remote/s3_storage_test.cc).
+# src/remote/s3_storage_test.cc). Buckets conveyor<r> and rclone<r> per round,
+# so every round uploads everything and lists a bucket of the same size.
+buckets=()
+for ((r = 1; r <= rounds; r++)); do
+  buckets+=(--configure-bucket "conveyor$r" --configure-bucket "rclone$r")
+done
 node --openssl-legacy-provider "$s3rver_js" -d "$work/s3data" -a 127.0.0.1 -p "$port" --silent \
-  --configure-bucket conveyor --configure-bucket rclone >"$work/s3rver.log" 2>&1 &
+  "${buckets[@]}" >"$work/s3rver.log" 2>&1 &
 s3rver_pid=$!
 endpoint=http://127.0.0.1:$port
 for ((i = 0; i < 300; i++)); do
@@ -206,12 +222,12 @@ for ((i = 0; i < 300; i++)); do
   sleep 0.1
 done
 curl -s -o /dev/null --max-time 2 "$endpoint/" || die "s3rver did not answer on $endpoint"
-echo "s3rver (pid $s3rver_pid) on $endpoint, buckets conveyor and rclone"
+echo "s3rver (pid $s3rver_pid) on $endpoint, buckets conveyor1..$rounds and rclone1..$rounds"
 
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 (
   cd "$proj"
-  "$conveyor" remote add -d store s3://conveyor/store >/dev/null
+  "$conveyor" remote add -d store s3://conveyor1/store >/dev/null
   "$conveyor" remote modify store endpointurl "$endpoint" >/dev/null
   git add -A
   git_commit remote
@@ -272,50 +288,76 @@ same_tree() {
   timeout "$limit" diff -rq "$1" "$2" >/dev/null || die "$2 differs from $1"
 }
 
+# Median of NAME_1_s .. NAME_N_s (the mean of the middle two for an even N).
+median() {
+  local name=$1 n=$2
+  for ((r = 1; r <= n; r++)); do
+    grep "^${name}_${r}_s=" "$raw" | cut -d= -f2
+  done | sort -g | awk '{v[NR] = $1} END {m = int((NR + 1) / 2); print (NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2)}'
+}
+# The other tool's name.
+other() { [[ $1 == conveyor ]] && echo rclone || echo conveyor; }
+
 cd "$proj"
 for set in small large; do
-  step "(e) $set: upload ($first first)"
-  up_conveyor=(measure "conveyor_push_$set" "$conveyor" push -j "$jobs" "$set.dvc")
-  up_rclone=(measure "rclone_up_$set" "${rclone[@]}" copy "${rclone_par[@]}" "$proj/$set"
-    "s3:rclone/$set")
-  if [[ $first == conveyor ]]; then
-    "${up_conveyor[@]}"
-    "${up_rclone[@]}"
-  else
-    "${up_rclone[@]}"
-    "${up_conveyor[@]}"
-  fi
+  for ((r = 1; r <= rounds; r++)); do
+    order=$first
+    ((r % 2 == 0)) && order=$(other "$first")
+    step "(e) $set, round $r of $rounds: upload ($order first)"
+    "$conveyor" remote modify store url "s3://conveyor$r/store" >/dev/null
+    up_conveyor=(measure "conveyor_push_${set}_$r" "$conveyor" push -j "$jobs" "$set.dvc")
+    up_rclone=(measure "rclone_up_${set}_$r" "${rclone[@]}" copy "${rclone_par[@]}" "$proj/$set"
+      "s3:rclone$r/$set")
+    if [[ $order == conveyor ]]; then
+      "${up_conveyor[@]}"
+      "${up_rclone[@]}"
+    else
+      "${up_rclone[@]}"
+      "${up_conveyor[@]}"
+    fi
 
-  step "(e) $set: download ($first first)"
-  clone=$work/clone-$set
-  down=$work/rclone-down-$set
-  git clone -q "$proj" "$clone"
-  if [[ $first == rclone ]]; then
-    measure "rclone_down_$set" "${rclone[@]}" copy "${rclone_par[@]}" "s3:rclone/$set" "$down"
-  fi
-  (cd "$clone" && measure "conveyor_pull_$set" "$conveyor" pull -j "$jobs" "$set.dvc")
-  same_tree "$proj/$set" "$clone/$set"
-  # `conveyor status` takes stage names only, so it checks the whole clone.
-  status=$(cd "$clone" && timeout "$limit" "$conveyor" status 2>&1) ||
-    die "conveyor status failed in the clone: $status"
-  # Only $set was pulled: the other set may show as deleted, $set must not.
-  [[ $status == *"up to date"* || $status != *"$set.dvc:"* ]] ||
-    die "the clone is not clean: $status"
-  echo "conveyor status in the clone: $status"
-  if [[ $first == conveyor ]]; then
-    measure "rclone_down_$set" "${rclone[@]}" copy "${rclone_par[@]}" "s3:rclone/$set" "$down"
-  fi
-  same_tree "$proj/$set" "$down"
-  echo "both downloads match the source"
+    step "(e) $set, round $r of $rounds: download ($order first)"
+    clone=$work/clone-$set-$r
+    down=$work/rclone-down-$set-$r
+    git clone -q "$proj" "$clone"
+    # The clone's remote is round r's bucket, which this round just filled.
+    (cd "$clone" && "$conveyor" remote modify store url "s3://conveyor$r/store" >/dev/null)
+    down_conveyor=(measure "conveyor_pull_${set}_$r" "$conveyor" pull -j "$jobs" "$set.dvc")
+    down_rclone=(measure "rclone_down_${set}_$r" "${rclone[@]}" copy "${rclone_par[@]}"
+      "s3:rclone$r/$set" "$down")
+    if [[ $order == conveyor ]]; then
+      (cd "$clone" && "${down_conveyor[@]}")
+      "${down_rclone[@]}"
+    else
+      "${down_rclone[@]}"
+      (cd "$clone" && "${down_conveyor[@]}")
+    fi
+    same_tree "$proj/$set" "$clone/$set"
+    same_tree "$proj/$set" "$down"
+    # `conveyor status` takes stage names only, so it checks the whole clone.
+    status=$(cd "$clone" && timeout "$limit" "$conveyor" status 2>&1) ||
+      die "conveyor status failed in the clone: $status"
+    # Only $set was pulled: the other set may show as deleted, $set must not.
+    [[ $status == *"up to date"* || $status != *"$set.dvc:"* ]] ||
+      die "the clone is not clean: $status"
+    echo "both downloads match the source; conveyor status in the clone: $status"
+    # The large set's copies go now (a few inodes, gigabytes of page cache);
+    # the small set's stay until the end, because deleting 10,000-file trees
+    # slows the next rounds' inode allocation (see COOLDOWN above).
+    [[ $set == large ]] && rm -rf "$clone" "$down"
+  done
+  for name in conveyor_push rclone_up conveyor_pull rclone_down; do
+    record "${name}_${set}_s" "$(median "${name}_$set" "$rounds")"
+  done
   if [[ ${RCLONE_DEFAULTS:-0} == 1 ]]; then
-    measure "rclone_default_up_$set" "${rclone[@]}" copy "$proj/$set" "s3:rclone/defaults/$set"
-    measure "rclone_default_down_$set" "${rclone[@]}" copy "s3:rclone/defaults/$set" "$work/rd-$set"
+    measure "rclone_default_up_$set" "${rclone[@]}" copy "$proj/$set" "s3:rclone1/defaults/$set"
+    measure "rclone_default_down_$set" "${rclone[@]}" copy "s3:rclone1/defaults/$set" "$work/rd-$set"
     same_tree "$proj/$set" "$work/rd-$set"
-    rm -rf "$work/rd-$set"
   fi
-  rm -rf "$clone" "$down"
 done
 
+# Both tools' no-op copies go to the last round's buckets, where the conveyor
+# remote points now.
 step "(f) No-op push of small/ ($noop_runs runs each)"
 for ((r = 1; r <= noop_runs; r++)); do
   measure "conveyor_noop_push_$r" "$conveyor" push -j "$jobs" small.dvc
@@ -323,18 +365,11 @@ for ((r = 1; r <= noop_runs; r++)); do
     die "the no-op push did not report everything present: $(cat "$work/conveyor_noop_push_$r.log")"
   ! grep -qE '^[1-9][0-9,]* files? pushed' "$work/conveyor_noop_push_$r.log" ||
     die "the no-op push moved something: $(cat "$work/conveyor_noop_push_$r.log")"
-  measure "rclone_noop_$r" "${rclone[@]}" copy "${rclone_par[@]}" "$proj/small" "s3:rclone/small"
+  measure "rclone_noop_$r" "${rclone[@]}" copy "${rclone_par[@]}" "$proj/small" "s3:rclone$rounds/small"
 done
 echo "conveyor says: $(tail -n1 "$work/conveyor_noop_push_1.log")"
-# Median of NAME_1.._N.
-median() {
-  local name=$1
-  for ((r = 1; r <= noop_runs; r++)); do
-    grep "^${name}_${r}_s=" "$raw" | cut -d= -f2
-  done | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
-}
-record conveyor_noop_push_median_s "$(median conveyor_noop_push)"
-record rclone_noop_median_s "$(median rclone_noop)"
+record conveyor_noop_push_median_s "$(median conveyor_noop_push "$noop_runs")"
+record rclone_noop_median_s "$(median rclone_noop "$noop_runs")"
 
 # ----------------------------------------------------------- (g) report --
 
@@ -374,6 +409,7 @@ v=$(awk -v c="$c" 'BEGIN {print (c < 2 ? "PASS" : "MISS")}')
 record target_noop "$v"
 printf '%-14s %12s %12s %12s %12s %8s %8s\n' "no-op push" "$c" "-" "$r" "-" "< 2 s" "$v"
 echo
-echo "ratio = rclone time / conveyor time (above 1: conveyor faster); JOBS=$jobs for both"
+echo "ratio = rclone time / conveyor time (above 1: conveyor faster); JOBS=$jobs for both;"
+echo "each time is the median of $rounds rounds, the tools' order alternating (round 1: $first first)"
 echo "load average at start: $(get load_at_start), at end: $(get load_at_end) ($(nproc) cores)"
 echo "targets: $pass PASS, $miss MISS; raw figures in $raw"
