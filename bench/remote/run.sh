@@ -9,8 +9,9 @@
 #       small/ = SMALL_COUNT files of SMALL_KB KiB and large/ = LARGE_FILES
 #       files totalling LARGE_MB MiB, random bytes from a fixed seed, tracked
 #       with `conveyor add`, committed;
-#   (d) starts s3rver on a free loopback port with two buckets, "conveyor" and
-#       "rclone", so the tools write to separate places on the same server;
+#   (d) starts s3rver on a free loopback port with two buckets per round,
+#       "conveyor<r>" and "rclone<r>", so the tools write to separate places
+#       on the same server;
 #   (e) times, for small and for large, ROUNDS times: `conveyor push` from the
 #       cache and `rclone copy` up from the same files (each round into its
 #       own buckets); `conveyor pull` into a fresh clone (empty cache) and
