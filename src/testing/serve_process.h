@@ -160,6 +160,12 @@ inline bool PredictLoopEnded(const std::filesystem::path& file) {
   return std::filesystem::exists(file.string() + ".done");
 }
 
+// The model version a PredictLoop line's body names; 0 when it names none.
+inline int VersionInLine(const std::string& line) {
+  nlohmann::json body = nlohmann::json::parse(line.substr(0, line.rfind(' ')), nullptr, false);
+  return body.is_object() && body["model"].is_object() ? body["model"].value("version", 0) : 0;
+}
+
 // The model version of the last complete line of a PredictLoop file; 0 when
 // there is none yet or it is not a JSON body naming a version. Asserts
 // nothing, so it can be polled.
@@ -170,12 +176,7 @@ inline int LastVersionAnswered(const std::filesystem::path& file) {
     return 0;
   text.resize(end);  // without the line still being written
   const size_t start = text.rfind('\n');
-  const std::string line = start == std::string::npos ? text : text.substr(start + 1);
-  const size_t space = line.rfind(' ');
-  if (space == std::string::npos)
-    return 0;
-  nlohmann::json body = nlohmann::json::parse(line.substr(0, space), nullptr, false);
-  return body.is_object() && body["model"].is_object() ? body["model"].value("version", 0) : 0;
+  return VersionInLine(start == std::string::npos ? text : text.substr(start + 1));
 }
 
 // The model versions that answered, in order of first appearance, from a
@@ -191,8 +192,7 @@ inline std::vector<int> VersionsSeen(const std::filesystem::path& file, int coun
     ++total;
     size_t space = line.rfind(' ');
     EXPECT_EQ(line.substr(space + 1), "200") << file << ": " << line;
-    nlohmann::json body = nlohmann::json::parse(line.substr(0, space), nullptr, false);
-    int version = body.is_object() ? body["model"].value("version", 0) : 0;
+    const int version = VersionInLine(line);
     if (std::find(seen.begin(), seen.end(), version) == seen.end())
       seen.push_back(version);
     ok += line.ends_with(" 200");
