@@ -6,6 +6,9 @@
 
 #include "cli/commands.h"
 #include "cli/pipeline_commands.h"
+#include "cli/registry_commands.h"
+#include "experiments/registry_location.h"
+#include "experiments/registry_sync.h"
 #include "pipeline/gc.h"
 
 namespace conveyor::cli {
@@ -16,7 +19,8 @@ class GcCommand : public Command {
  public:
   std::string_view Name() const override { return "gc"; }
   std::string_view Summary() const override {
-    return "Remove cache objects that the workspace (and, if asked, Git history) does not use";
+    return "Remove cache objects that neither the workspace (and, if asked, Git history) nor a "
+           "registered model version uses";
   }
   void Configure(CLI::App& app) override {
     app.add_flag("-w,--workspace", options_.workspace, "Keep what the workspace uses");
@@ -25,7 +29,15 @@ class GcCommand : public Command {
     app.add_flag("-A,--all-commits", options_.all_commits, "Also keep what any commit uses");
     app.add_flag("--dry", options_.dry, "Count what would be removed; remove nothing");
     app.add_flag("-f,--force", force_, "Do not ask for confirmation");
+    CLI::Option* no_registry =
+        app.add_flag("--no-registry", no_registry_,
+                     "Do not keep the objects of registered model versions the scope does not use");
+    AddRegistryFlag(app, registry_url_)->excludes(no_registry);
     app.footer(
+        "Every registered model version's objects are kept too, so that\n"
+        "'conveyor serve -m NAME@VERSION' still finds them; --no-registry drops\n"
+        "that rule.\n"
+        "\n"
         "Examples:\n"
         "  conveyor gc -w --dry            how much would go\n"
         "  conveyor gc -w -a -T -f         keep workspace, branches and tags; remove the rest");
@@ -33,6 +45,15 @@ class GcCommand : public Command {
   Status Run(const GlobalOptions& global, Console& console) override {
     ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kWrite));
     ObjectStore store(loaded->project.cache_dir());
+    if (!no_registry_) {
+      Result<std::set<std::string>> registered = RegisteredObjects(loaded->project);
+      if (!registered.ok()) {
+        return Error(registered.status().code(),
+                     "{}; or pass --no-registry to keep only what the scope uses",
+                     registered.status().message());
+      }
+      options_.registered = std::move(*registered);
+    }
     if (!options_.dry && !force_) {
       GcOptions preview = options_;
       preview.dry = true;
@@ -73,11 +94,30 @@ class GcCommand : public Command {
         text += (text.empty() ? "" : ", ") + source;
       return text;
     }
-    return fmt::format("the workspace and {} revisions", report.sources.size() - 1);
+    // The workspace, perhaps the registry, then revisions.
+    size_t named = report.sources[1] == kRegisteredModelsSource ? 2 : 1;
+    return fmt::format("the workspace{} and {} revisions", named == 2 ? ", registered models" : "",
+                       report.sources.size() - named);
+  }
+
+  // Every registered model version's objects; none for a project that never
+  // made a registry.
+  Result<std::set<std::string>> RegisteredObjects(const Project& project) const {
+    ASSIGN_OR_RETURN(ConveyorConfig config, LoadConveyorConfig(project.root()));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<RegistryStore> registry,
+        OpenExistingProjectRegistry(project, config, registry_url_, LostRegistry::kRefuse));
+    if (registry == nullptr && !registry_url_.empty())
+      return Error(Code::kNotFound, "--registry {}: there is no such registry", registry_url_);
+    if (registry == nullptr)
+      return std::set<std::string>{};
+    return RegistryModelObjects(*registry);
   }
 
   GcOptions options_;
   bool force_ = false;
+  bool no_registry_ = false;
+  std::string registry_url_;
 };
 
 }  // namespace

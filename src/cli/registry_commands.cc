@@ -16,10 +16,10 @@ Result<std::unique_ptr<OpenedRegistry>> OpenRegistry(const GlobalOptions& global
       OpenedRegistry{std::move(project), std::move(config), std::move(store)});
 }
 
-void AddRegistryFlag(CLI::App& app, std::string& url) {
-  app.add_option("--registry", url,
-                 "Metadata store URL (sqlite:PATH or postgresql://...); default: "
-                 "$CONVEYOR_REGISTRY, conveyor.yaml's registry, or .conveyor/registry.db");
+CLI::Option* AddRegistryFlag(CLI::App& app, std::string& url) {
+  return app.add_option("--registry", url,
+                        "Metadata store URL (sqlite:PATH or postgresql://...); default: "
+                        "$CONVEYOR_REGISTRY, conveyor.yaml's registry, or .conveyor/registry.db");
 }
 
 Result<ExperimentRecord> FindOneExperiment(RegistryStore& store, const std::string& ref) {

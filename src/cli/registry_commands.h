@@ -11,6 +11,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }  // namespace CLI
 
 namespace conveyor::cli {
@@ -27,7 +28,7 @@ Result<std::unique_ptr<OpenedRegistry>> OpenRegistry(const GlobalOptions& global
                                                      const std::string& flag);
 
 // Declares --registry on `app`, bound to `url`.
-void AddRegistryFlag(CLI::App& app, std::string& url);
+CLI::Option* AddRegistryFlag(CLI::App& app, std::string& url);
 
 // An experiment by tag or commit prefix: exactly one must match.
 Result<ExperimentRecord> FindOneExperiment(RegistryStore& store, const std::string& ref);

@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-
-#include "common/file_util.h"
 #include "experiments/registry_sync.h"
 
 namespace conveyor::cli {
@@ -18,20 +15,15 @@ std::string Count(size_t n, std::string_view one, std::string_view many) {
 
 Result<ProjectRegistrySync> ProjectRegistrySync::Open(const Project& project, LostRegistry lost) {
   ASSIGN_OR_RETURN(ConveyorConfig config, LoadConveyorConfig(project.root()));
-  const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
-  const std::string url = ResolveRegistryUrl(project, config, "", env != nullptr ? env : "");
-  if (lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url)) {
-    Status refused = OpenProjectRegistry(project, config, "", lost).status();
-    if (!refused.ok()) {
-      return Error(refused.code(), "{}; or push the data alone with --no-registry",
-                   refused.message());
-    }
+  Result<std::unique_ptr<RegistryStore>> store =
+      OpenExistingProjectRegistry(project, config, "", lost);
+  if (!store.ok() && lost == LostRegistry::kRefuse) {
+    return Error(store.status().code(), "{}; or push the data alone with --no-registry",
+                 store.status().message());
   }
-  std::unique_ptr<RegistryStore> store;
-  if (IsPostgresUrl(url) || PathExists(std::string(SqlitePathOf(url)))) {
-    ASSIGN_OR_RETURN(store, OpenProjectRegistry(project, config, "", lost));
-  }
-  return ProjectRegistrySync(project, std::move(config), std::move(store));
+  if (!store.ok())
+    return store.status();
+  return ProjectRegistrySync(project, std::move(config), std::move(*store));
 }
 
 Result<std::set<std::string>> ProjectRegistrySync::ModelObjects() {

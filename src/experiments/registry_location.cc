@@ -84,4 +84,16 @@ Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& projec
   return store;
 }
 
+Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(const Project& project,
+                                                                   const ConveyorConfig& config,
+                                                                   std::string_view flag,
+                                                                   LostRegistry lost) {
+  const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
+  const std::string url = ResolveRegistryUrl(project, config, flag, env ? env : "");
+  bool lost_and_refused = lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url);
+  if (!lost_and_refused && !IsPostgresUrl(url) && !PathExists(std::string(SqlitePathOf(url))))
+    return std::unique_ptr<RegistryStore>();
+  return OpenProjectRegistry(project, config, flag, lost);
+}
+
 }  // namespace conveyor

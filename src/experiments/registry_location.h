@@ -47,4 +47,14 @@ Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(
     const Project& project, const ConveyorConfig& config, std::string_view flag,
     LostRegistry lost = LostRegistry::kRefuse);
 
+// OpenProjectRegistry for a command that only reads what is registered and
+// must not create a registry: null when the project never made one (a
+// SQLite file that is not there, lost or not, with kCreate). PostgreSQL
+// always counts as existing. With kRefuse a lost default database is the
+// same error as above.
+Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(const Project& project,
+                                                                   const ConveyorConfig& config,
+                                                                   std::string_view flag,
+                                                                   LostRegistry lost);
+
 }  // namespace conveyor

@@ -106,5 +106,42 @@ TEST_F(RegistryLocationTest, AFailedFirstOpenLeavesNoMarker) {
   EXPECT_FALSE(fs::exists(marker_));
 }
 
+// Commands that only read what is registered (gc, push) open a registry
+// that exists and make none.
+TEST_F(RegistryLocationTest, OpeningAnExistingRegistryCreatesNone) {
+  auto existing = [&](LostRegistry lost) {
+    return OpenExistingProjectRegistry(*project_, ConveyorConfig{}, "", lost);
+  };
+  auto never_made = existing(LostRegistry::kRefuse);
+  ASSERT_TRUE(never_made.ok()) << never_made.status().message();
+  EXPECT_EQ(*never_made, nullptr);
+  EXPECT_FALSE(fs::exists(state_));
+
+  ASSERT_TRUE(Open().ok());
+  auto made = existing(LostRegistry::kRefuse);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  EXPECT_NE(*made, nullptr);
+
+  made->reset();
+  fs::remove(db_);
+  auto lost = existing(LostRegistry::kRefuse);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kNotFound);
+  EXPECT_NE(lost.status().message().find("is missing, but this checkout had one"),
+            std::string::npos)
+      << lost.status().message();
+  auto lost_for_pull = existing(LostRegistry::kCreate);
+  ASSERT_TRUE(lost_for_pull.ok()) << lost_for_pull.status().message();
+  EXPECT_EQ(*lost_for_pull, nullptr);
+  EXPECT_FALSE(fs::exists(db_));
+
+  const fs::path elsewhere = temp_.path() / "elsewhere.db";
+  auto absent = OpenExistingProjectRegistry(*project_, ConveyorConfig{},
+                                            "sqlite:" + elsewhere.string(), LostRegistry::kRefuse);
+  ASSERT_TRUE(absent.ok()) << absent.status().message();
+  EXPECT_EQ(*absent, nullptr);
+  EXPECT_FALSE(fs::exists(elsewhere));
+}
+
 }  // namespace
 }  // namespace conveyor

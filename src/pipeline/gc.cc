@@ -160,6 +160,10 @@ Result<GcReport> CollectGarbage(const Project& project, const Workspace& workspa
   // surprise everyone.
   report.sources.push_back("workspace");
   ASSIGN_OR_RETURN(std::set<std::string> used, WorkspaceObjects(project, workspace));
+  if (!options.registered.empty()) {
+    report.sources.push_back(kRegisteredModelsSource);
+    used.insert(options.registered.begin(), options.registered.end());
+  }
 
   if (options.all_branches || options.all_tags || options.all_commits) {
     auto repo = GitRepo::Open(project.root());

@@ -1,7 +1,7 @@
 // Removing cache objects that nothing references any more, as `dvc gc` does.
 // "Referenced" means named by a dvc.lock output or a .dvc file in the
 // workspace and, on request, at the tips of branches and tags or in every
-// commit — read through libgit2.
+// commit — read through libgit2 — or belonging to a registered model version.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,14 @@ struct GcOptions {
   bool all_tags = false;      // ... and every tag
   bool all_commits = false;   // ... and every commit
   bool dry = false;           // count, remove nothing
+  // Kept whatever the scope: the objects of every registered model version
+  // (the command reads them from the registry), so a version the workspace
+  // moved past can still be served. Listed as a source when not empty.
+  std::set<std::string> registered;
 };
+
+// GcReport::sources' name for GcOptions::registered.
+inline constexpr const char* kRegisteredModelsSource = "registered models";
 
 struct GcReport {
   std::vector<std::string> sources;  // "workspace", "refs/heads/main", ...

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/md5.h"
 #include "testing/cli_runner.h"
 #include "testing/postgres_server.h"
 #include "testing/temp_dir.h"
@@ -13,6 +14,7 @@
 namespace conveyor {
 namespace {
 
+namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 using testing::ReadFile;
 using testing::RunConveyor;
@@ -206,6 +208,54 @@ TEST_F(ExperimentsTest, BadConveyorYamlStopsBeforeAnythingRuns) {
                                 "any stage that has run (did you mean 'model'?)"),
             std::string::npos)
       << wrong_path.err;
+}
+
+// gc keeps what a registered version needs even when the workspace has
+// moved on, so `serve -m tiny@1` keeps working; --no-registry drops the rule.
+TEST_F(ExperimentsTest, GcKeepsRegisteredModelVersions) {
+  ASSERT_EQ(RunConveyor(dir_.path(), "repro", env_).exit_code, 0);
+  ASSERT_EQ(RunConveyor(dir_.path(), "exp run -S train.depth=7", env_).exit_code, 0);
+  // v1's directory listing and its one file (weights.txt: "depth=4\n").
+  std::string listing = JsonOf("model show tiny@1 --json")["md5"].get<std::string>();
+  ASSERT_EQ(listing.size(), 36u) << listing;
+  auto object = [&](const std::string& md5) {
+    return dir_ / ".dvc/cache/files/md5" / md5.substr(0, 2) / md5.substr(2);
+  };
+  const fs::path v1_dir = object(listing);
+  const fs::path v1_weights = object(Md5Hex("depth=4\n"));
+  ASSERT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
+
+  auto kept = RunConveyor(dir_.path(), "gc -w -f", env_);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("used by workspace, registered models."), std::string::npos) << kept.out;
+  EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
+
+  // Without the registry gc cannot know what is registered, so it stops.
+  fs::rename(dir_ / ".conveyor/registry.db", dir_ / "registry.db.away");
+  auto lost = RunConveyor(dir_.path(), "gc -w -f", env_);
+  EXPECT_EQ(lost.exit_code, 1);
+  EXPECT_NE(lost.err.find("registry.db is missing"), std::string::npos) << lost.err;
+  EXPECT_NE(lost.err.find("; or pass --no-registry to keep only what the scope uses"),
+            std::string::npos)
+      << lost.err;
+  auto typo = RunConveyor(dir_.path(), "gc -w -f --registry sqlite:nowhere.db", env_);
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_NE(typo.err.find("--registry sqlite:nowhere.db: there is no such registry"),
+            std::string::npos)
+      << typo.err;
+  EXPECT_FALSE(fs::exists(dir_ / "nowhere.db"));
+  EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
+
+  // Named explicitly, the database elsewhere still protects v1.
+  auto named = RunConveyor(dir_.path(), "gc -w -f --registry sqlite:registry.db.away", env_);
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
+
+  auto dropped = RunConveyor(dir_.path(), "gc -w -f --no-registry", env_);
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.err;
+  EXPECT_EQ(dropped.out.rfind("Removed 2 objects", 0), 0u) << dropped.out;
+  EXPECT_FALSE(fs::exists(v1_dir));
+  EXPECT_FALSE(fs::exists(v1_weights));
 }
 
 TEST_F(ExperimentsTest, ANewerRegistrySchemaIsRefusedWithoutChange) {
