@@ -30,7 +30,7 @@
 #
 # Environment: SMALL_COUNT (10000), SMALL_KB (4), LARGE_MB (1024), LARGE_FILES
 # (4), JOBS (8 = conveyor's default on 2 cores), ROUNDS (4), NOOP_RUNS (3),
-# SEED (6),
+# SEED (6), WARM_MB (3072, see below),
 # CACHE_TYPE (cache.type written to .dvc/config, e.g. "hardlink"; default
 # unset: reflink, else copy),
 # BUILD_TYPE (Release), SKIP_INSTALL=1, SKIP_BUILD=1, KEEP_WORK=1 (keep the
@@ -49,6 +49,21 @@
 # inode-table block is dirty). Each run creates and then deletes about 60,000 files,
 # so a run started right after another spends seconds of kernel time in inode
 # allocation, charged to whichever tool creates files first, and to s3rver.
+# Why the warm-up (WARM_MB, default 3072; 0 turns it off): this VM hands
+# memory that has been free for about 10 s back to its host (virtio-balloon
+# free page reporting), and the next program to use such memory pays for the
+# host to supply it again. Measured here with dd into the page cache: 2 GiB
+# cost 0.3 s of system time on memory freed a moment before and 1.2 s on
+# memory freed 12 s before. Whoever writes more new pages pays more, and
+# conveyor pull writes two copies (cache and workspace) where rclone writes
+# one, so the cost depended on how long memory had sat free, which the order
+# of the commands decided: conveyor's CPU time for the same pull ranged from
+# 2.8 to 6.5 s. Before each timed command, dd writes a WARM_MB MiB file in
+# the work directory, which is then deleted: its page cache is freed a moment
+# before the command, so the command starts with memory the VM already holds.
+# (A program that filled and freed anonymous memory did not have this effect
+# here, nor did a file on /dev/shm.) The pages either tool writes are still
+# its own cost.
 # Smoke run: SMALL_COUNT=500 LARGE_MB=128 bash bench/remote/run.sh
 #
 # Every loop has a fixed bound, every command that can hang runs under
@@ -65,6 +80,7 @@ jobs=${JOBS:-8}
 noop_runs=${NOOP_RUNS:-3}
 rounds=${ROUNDS:-4}
 seed=${SEED:-6}
+warm_mb=${WARM_MB:-3072}
 cache_type=${CACHE_TYPE:-} # .dvc/config cache.type; empty: conveyor's default
 build_type=${BUILD_TYPE:-Release}
 python=/usr/bin/python3
@@ -76,6 +92,7 @@ die() {
   echo "bench/remote: $*" >&2
   exit 1
 }
+[[ $warm_mb =~ ^[0-9]+$ ]] || die "WARM_MB must be a whole number of MiB (0: no warm-up)"
 for n in "$small_count" "$small_kb" "$large_mb" "$large_files" "$jobs" "$noop_runs" "$rounds" "$seed"; do
   if ! [[ $n =~ ^[0-9]+$ ]] || ((n == 0)); then
     die "sizes, counts and JOBS must be positive whole numbers"
@@ -159,6 +176,7 @@ record s3rver_version "$(node -p "require('$root/tests/s3/node_modules/s3rver/pa
 record jobs "$jobs"
 record rounds "$rounds"
 record cache_type "${cache_type:-default}"
+record warm_mb "$warm_mb"
 record load_at_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 record small "$small_count x $small_kb KiB"
 record large "$large_files x $((large_mb / large_files)) MiB"
@@ -265,6 +283,12 @@ measure() {
   # their writeback does not overlap this one (without it, on pull large the
   # second command of a pair ran 0.8-0.9 s slower, whichever tool it was).
   sync
+  # Untimed: memory the VM holds for the command (see WARM_MB above).
+  if ((warm_mb > 0)); then
+    dd if=/dev/zero of="$work/warm" bs=1M count="$warm_mb" status=none ||
+      die "the memory warm-up failed (is there $warm_mb MiB free on $work?)"
+    rm -f "$work/warm"
+  fi
   cpu0=$(server_cpu)
   start=$(date +%s.%N)
   if ! /usr/bin/time -f '%U %S' -o "$work/time.out" timeout "$limit" "$@" >"$work/$name.log" 2>&1; then
