@@ -1,7 +1,8 @@
 // End-to-end: push, fetch, pull and `status --cloud` against a local-folder
 // remote — DVC 3 layout at the remote, workspace restored after the cache is
 // deleted, corrupt remote objects refused, second push moving nothing, an
-// interrupted push finished by a rerun, `status --cloud` naming paths.
+// interrupted push finished by a rerun, `status --cloud` naming paths, and
+// a remote shared with DVC (dvc_remote_reference.py) in both directions.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -92,6 +93,64 @@ TEST_F(PushPullTest, PushDeleteCachePullRestores) {
   EXPECT_EQ(ReadFile(project_ / "data/a.txt"), "a\nb\n");
   EXPECT_EQ(ReadFile(project_ / "data/sub/b.txt"), "A\nB\n");
   EXPECT_EQ(ReadFile(project_ / "n.txt"), "4\n");
+}
+
+// DVC's side of a shared remote, from tests/e2e/dvc_remote_reference.py
+// (DVC's layout and listing format, written without conveyor's code; there
+// is no dvc in Debian 12 to run).
+std::string DvcReference(const std::string& args) {
+  return std::string("/usr/bin/python3 ") + CONVEYOR_SOURCE_DIR +
+         "/tests/e2e/dvc_remote_reference.py " + args;
+}
+
+// A remote filled the way DVC pushes, with the .dvc file DVC writes, pulls
+// into a project that has never seen the data.
+TEST_F(PushPullTest, PullsARemoteFilledTheWayDvcFillsIt) {
+  WriteFile(dir_ / "theirs/images/cat.txt", "meow\n");
+  WriteFile(dir_ / "theirs/images/dogs/rex.txt", "woof\n");
+  WriteFile(dir_ / "theirs/images/dogs/fido.txt", "");
+  ASSERT_EQ(testing::Shell(dir_.path(),
+                           DvcReference("fill dvcstore theirs/images") + " > theirs/images.dvc"),
+            0);
+  fs::path fresh = dir_ / "fresh";
+  fs::create_directories(fresh);
+  ASSERT_EQ(testing::Shell(fresh, "git init -q ."), 0);
+  ASSERT_EQ(RunConveyor(fresh, "init").exit_code, 0);
+  ASSERT_EQ(RunConveyor(fresh, "remote add -d theirs ../dvcstore").exit_code, 0);
+  fs::copy_file(dir_ / "theirs/images.dvc", fresh / "images.dvc");
+
+  auto pull = RunConveyor(fresh, "pull");
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  // Three files (10 B) and the 212-byte listing of three entries.
+  EXPECT_EQ(pull.out, "4 files fetched (222 B), 0 already in the cache\n") << pull.out;
+  EXPECT_EQ(ReadFile(fresh / "images/cat.txt"), "meow\n");
+  EXPECT_EQ(ReadFile(fresh / "images/dogs/rex.txt"), "woof\n");
+  EXPECT_EQ(ReadFile(fresh / "images/dogs/fido.txt"), "");
+  auto status = RunConveyor(fresh, "status");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(status.out, "Data and pipelines are up to date.\n");
+  // conveyor's own record of the same directory is DVC's, byte for byte.
+  fs::remove(fresh / "images.dvc");
+  ASSERT_EQ(RunConveyor(fresh, "add images").exit_code, 0);
+  EXPECT_EQ(ReadFile(fresh / "images.dvc"), ReadFile(dir_ / "theirs/images.dvc"));
+}
+
+// The reverse: what conveyor pushes is, object for object and byte for
+// byte, what DVC's push of the same directory writes.
+TEST_F(PushPullTest, PushesWhatDvcWouldPush) {
+  ASSERT_EQ(Run("remote add -d store ../store").exit_code, 0);
+  auto push = Run("push data.dvc");
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  const std::string check = DvcReference("check store project/data") + " > check.txt 2>&1";
+  EXPECT_EQ(testing::Shell(dir_.path(), check), 0) << ReadFile(dir_ / "check.txt");
+  EXPECT_TRUE(fs::exists(RemoteObject(kDataDir)));
+  // The check can fail: one byte changed in a pushed file is caught.
+  fs::permissions(RemoteObject(kA), fs::perms::owner_write, fs::perm_options::add);
+  WriteFile(RemoteObject(kA), "a\nB\n");
+  EXPECT_EQ(testing::Shell(dir_.path(), check), 1);
+  const std::string found = ReadFile(dir_ / "check.txt");
+  EXPECT_NE(found.find("dd/8c6a395b5dd36c56d23275028f526c: holds b'a\\nB\\n'"), std::string::npos)
+      << found;
 }
 
 TEST_F(PushPullTest, PushTargetsOnlyWhatTheyName) {
