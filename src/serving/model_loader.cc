@@ -2,9 +2,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <map>
 #include <system_error>
 #include <vector>
 
+#include "cache/hasher.h"
 #include "common/file_util.h"
 #include "ml/classifier.h"
 #include "ml/model_spec.h"
@@ -34,6 +36,36 @@ Status MakeFilesReadOnly(const fs::path& dir) {
     return Error(Code::kIo, "cannot list {}: {}", dir.string(), ec.message());
   }
   return OkStatus();
+}
+
+// Whether `dir` holds exactly version `md5`: its files hashed as DVC hashes
+// a directory, so extra, missing, renamed or changed files all show. When
+// `cached` (the version's listing) is given, a changed file is named, with
+// the cache object it came from.
+Status CheckCopy(const fs::path& dir, std::string_view md5, const Tree* cached,
+                 const ObjectStore& objects) {
+  Hasher hasher(nullptr, nullptr);
+  ASSIGN_OR_RETURN(HashedObject hashed, hasher.Hash(dir, /*want_tree=*/cached != nullptr));
+  if (hashed.hash.md5 == md5) {
+    return OkStatus();
+  }
+  if (cached != nullptr && hashed.tree.has_value()) {
+    std::map<std::string, std::string> recorded;
+    for (const TreeEntry& entry : cached->entries) {
+      recorded[entry.relpath] = entry.md5;
+    }
+    for (const TreeEntry& entry : hashed.tree->entries) {
+      auto it = recorded.find(entry.relpath);
+      if (it != recorded.end() && it->second != entry.md5) {
+        return Error(Code::kInvalid,
+                     "{}: the cache object {} is corrupt (its content hashes to {}); delete it, "
+                     "then pull or add the model again",
+                     entry.relpath, objects.ObjectPath(it->second).string(), entry.md5);
+      }
+    }
+  }
+  return Error(Code::kInvalid, "the files checked out to {} hash to {}, not {}", dir.string(),
+               hashed.hash.md5, md5);
 }
 
 // spec_path relative to the model's directory (version.path).
@@ -67,7 +99,13 @@ Status RegistryModelLoader::Materialise(std::string_view md5) {
   const fs::path target = ServingPath(md5);
   std::error_code ec;
   if (fs::is_directory(target, ec)) {
-    return OkStatus();  // materialised before; read-only, so still intact
+    // Materialised before. Read-only is no guarantee (root, a hardlinked
+    // cache object rewritten), so it is used only if it still hashes to
+    // the version; else it is checked out again.
+    if (CheckCopy(target, md5, nullptr, objects_).ok()) {
+      return OkStatus();
+    }
+    fs::remove_all(target, ec);
   }
   Result<Tree> tree = objects_.LoadTree(md5);
   if (!tree.ok()) {
@@ -84,6 +122,10 @@ Status RegistryModelLoader::Materialise(std::string_view md5) {
   const fs::path tmp = TempPathBeside(target);
   const std::vector<LinkType> links = {LinkType::kReflink, LinkType::kHardlink, LinkType::kCopy};
   Status status = objects_.Checkout(tmp, tree->hash, links);
+  if (status.ok()) {
+    // The cache trusts its objects; a model is only served as registered.
+    status = CheckCopy(tmp, md5, &*tree, objects_);
+  }
   if (status.ok()) {
     status = MakeFilesReadOnly(tmp);
   }
@@ -118,27 +160,15 @@ Result<std::unique_ptr<ServedModel>> RegistryModelLoader::Load(std::string_view 
     return spec_rel.status().WithContext(where);
   }
   const fs::path dir = ServingPath(version.md5);
-  std::error_code ec;
-  const bool materialised_before = fs::is_directory(dir, ec);
   RETURN_IF_ERROR(Materialise(version.md5).WithContext(where));
   Result<std::unique_ptr<ServedModel>> model = LoadFrom(dir, version, *spec_rel, ref, where);
-  if (model.ok()) {
-    return model;
-  }
-  // A materialised copy that does not load is not kept: a file in it was
-  // deleted or changed, or it was checked out from a corrupt cache object
-  // since repaired. One from an earlier Load is checked out again from the
-  // cache and tried once more; if the cache cannot provide it, the first
-  // error stands.
-  fs::remove_all(dir, ec);
-  if (!materialised_before || !Materialise(version.md5).ok()) {
-    return model.status();
-  }
-  Result<std::unique_ptr<ServedModel>> again = LoadFrom(dir, version, *spec_rel, ref, where);
-  if (!again.ok()) {
+  if (!model.ok()) {
+    // The copy is the version as registered, and that does not load: keep
+    // nothing of it.
+    std::error_code ec;
     fs::remove_all(dir, ec);
   }
-  return again;
+  return model;
 }
 
 Result<std::unique_ptr<ServedModel>> RegistryModelLoader::LoadFrom(const fs::path& dir,

@@ -7,18 +7,19 @@
 //   1. resolves the reference in the registry (registry/model_ref.h);
 //   2. materialises the version's directory object from the project's cache
 //      into a private serving directory, `<serving_dir>/<md5>/`: checked out
-//      under a temporary name (reflink, hardlink or copy), made read-only,
-//      then renamed into place; an existing one is reused as is, unless it
-//      fails to load (a file in it deleted or changed, or checked out from
-//      a corrupt cache object since repaired): then it is removed and
-//      checked out again from the cache, once;
+//      under a temporary name (reflink, hardlink or copy), hashed to check
+//      that it is the version as registered (a corrupt cache object is
+//      refused, naming the file and the object), made read-only, then
+//      renamed into place; an existing one is reused only if it still
+//      hashes to the version, else it is checked out again;
 //   3. reads the spec (the version's spec_path, relative to its path) and
 //      loads the classifier (ml::LoadClassifier).
 // Errors: an unknown model, version, alias or tag → kNotFound (from the
 // registry, with its did-you-mean); the object missing from the cache →
 // kNotFound naming the md5; a model that is a single file, or a spec outside
-// the model directory → kInvalid; a corrupt model.yaml or model file →
-// kInvalid naming the file. Every message starts with the reference.
+// the model directory → kInvalid; a corrupt cache object, or a model.yaml or
+// model file that does not load → kInvalid naming the file. Every message
+// starts with the reference.
 //
 // Thread safety: Load may be called from any thread; RegistryModelLoader
 // serialises its calls (the registry store is used by one thread at a time).

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cache/hasher.h"
+#include "common/md5.h"
 #include "registry/sqlite_store.h"
 #include "serving/test_digits_model.h"
 #include "testing/temp_dir.h"
@@ -145,6 +146,43 @@ TEST_F(ModelLoaderTest, AMaterialisedCopyThatDoesNotLoadIsCheckedOutAgain) {
   conveyor::testing::WriteFile(object, good);
   auto repaired = loader_->Load("digits");
   ASSERT_TRUE(repaired.ok()) << repaired.status().message();
+}
+
+// A cache object changed in a way the model still loads from (here one
+// byte of model.json) would be served silently: it is refused, naming the
+// file and the object, and a materialised copy changed the same way is
+// replaced from the cache.
+TEST_F(ModelLoaderTest, ACacheObjectThatStillLoadsButDiffersIsRefused) {
+  auto tree = objects_.LoadTree(md5_);
+  ASSERT_TRUE(tree.ok()) << tree.status().message();
+  std::string model_json_md5;
+  for (const TreeEntry& entry : tree->entries) {
+    if (entry.relpath == "model.json")
+      model_json_md5 = entry.md5;
+  }
+  const fs::path object = objects_.ObjectPath(model_json_md5);
+  const std::string good = conveyor::testing::ReadFile(object);
+  ASSERT_TRUE(fs::remove(object));
+  conveyor::testing::WriteFile(object, good + " ");  // still valid JSON
+  auto corrupt = loader_->Load("digits");
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.status().code(), Code::kInvalid);
+  EXPECT_EQ(corrupt.status().message(),
+            fmt::format("digits (digits v1): model.json: the cache object {} is corrupt (its "
+                        "content hashes to {}); delete it, then pull or add the model again",
+                        object.string(), Md5Hex(good + " ")));
+  EXPECT_FALSE(fs::exists(loader_->ServingPath(md5_)));
+
+  ASSERT_TRUE(fs::remove(object));
+  conveyor::testing::WriteFile(object, good);
+  ASSERT_TRUE(loader_->Load("digits").ok());
+  // The served copy rewritten in place (as root could): checked out again.
+  const fs::path copy = loader_->ServingPath(md5_) / "model.json";
+  ASSERT_TRUE(fs::remove(copy));
+  conveyor::testing::WriteFile(copy, good + " ");
+  auto reloaded = loader_->Load("digits");
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+  EXPECT_EQ(conveyor::testing::ReadFile(copy), good);
 }
 
 TEST_F(ModelLoaderTest, CorruptSpecIsInvalid) {
