@@ -131,10 +131,9 @@ Status HttpServer::Impl::Start(const HttpServerOptions& options) {
   id_prefix_ = fmt::format("{:08x}", random());
   HttpResponse busy =
       JsonError(503, "service_unavailable", "too many open connections; retry shortly");
-  busy_response_ = std::make_shared<const std::string>(fmt::format(
-      "HTTP/1.1 503 Service Unavailable\r\nServer: {}\r\nContent-Type: application/json\r\n"
-      "Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{}",
-      options_.server_name, busy.body.size(), busy.body));
+  busy.headers.emplace_back("Retry-After", "1");
+  busy_response_ = std::make_shared<const std::string>(
+      FormatClosingResponse(busy, "Service Unavailable", options_.server_name));
 
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(options_.address, ec);

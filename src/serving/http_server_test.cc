@@ -267,6 +267,16 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(WaitUntil([&] { return server_->open_connections() == 0; }));
 }
 
+TEST(FormatClosingResponseTest, IsACompleteMessageThatClosesTheConnection) {
+  HttpResponse busy = JsonError(503, "service_unavailable", "retry");
+  busy.headers.emplace_back("Retry-After", "1");
+  EXPECT_EQ(FormatClosingResponse(busy, "Service Unavailable", "conveyor/1"),
+            "HTTP/1.1 503 Service Unavailable\r\nServer: conveyor/1\r\n"
+            "Content-Type: application/json\r\nContent-Length: 58\r\nRetry-After: 1\r\n"
+            "Connection: close\r\n\r\n"
+            R"({"error":{"code":"service_unavailable","message":"retry"}})");
+}
+
 TEST_F(HttpServerTest, ConnectionCapAnswers503) {
   options_.max_connections = 2;
   Start();

@@ -150,9 +150,7 @@ void Session<Stream>::RefusePlainHttp() {
   HttpResponse refusal =
       JsonError(400, "bad_request", "this port speaks HTTPS: send the request to https:// instead");
   auto text = std::make_shared<std::string>(
-      fmt::format("HTTP/1.1 400 Bad Request\r\nServer: {}\r\nContent-Type: application/json\r\n"
-                  "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
-                  core_.options().server_name, refusal.body.size(), refusal.body));
+      FormatClosingResponse(refusal, "Bad Request", core_.options().server_name));
   Lowest().expires_after(core_.options().write_timeout);
   net::async_write(Lowest(), net::buffer(*text),
                    [self = Self(), text](beast::error_code ec, size_t /*n*/) {

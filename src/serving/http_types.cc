@@ -1,5 +1,7 @@
 #include "serving/http_types.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -25,6 +27,18 @@ HttpResponse JsonError(int status, std::string_view code, std::string_view messa
       JsonResponse(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
   response.error_kind = code;
   return response;
+}
+
+std::string FormatClosingResponse(const HttpResponse& response, std::string_view reason,
+                                  std::string_view server_name) {
+  std::string extra;
+  for (const auto& [name, value] : response.headers)
+    extra += fmt::format("{}: {}\r\n", name, value);
+  return fmt::format(
+      "HTTP/1.1 {} {}\r\nServer: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}"
+      "Connection: close\r\n\r\n{}",
+      response.status, reason, server_name, response.content_type, response.body.size(), extra,
+      response.body);
 }
 
 HttpResponse JsonResponse(std::string body, int status) {

@@ -51,4 +51,13 @@ HttpResponse JsonError(int status, std::string_view code, std::string_view messa
 // A JSON body (already serialised) with `status`.
 HttpResponse JsonResponse(std::string body, int status = 200);
 
+// `response` as the bytes of a whole HTTP/1.1 message that ends the
+// connection (`Connection: close`), for the answers written straight to a
+// socket outside a session's normal path: the 503 to a connection beyond
+// the limit, the 400 to plain HTTP on a TLS port. `reason` is the status
+// line's phrase ("Service Unavailable"); the response's extra headers are
+// sent too.
+std::string FormatClosingResponse(const HttpResponse& response, std::string_view reason,
+                                  std::string_view server_name);
+
 }  // namespace conveyor::serving
