@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/pipeline_commands.h"
@@ -29,6 +30,9 @@ class GcCommand : public Command {
     app.add_flag("-A,--all-commits", options_.all_commits, "Also keep what any commit uses");
     app.add_flag("--dry", options_.dry, "Count what would be removed; remove nothing");
     app.add_flag("-f,--force", force_, "Do not ask for confirmation");
+    app.add_flag("--json", json_,
+                 "Print {dry, removed, removed_bytes, kept, kept_for} as JSON (removed: what "
+                 "would go with --dry)");
     CLI::Option* no_registry =
         app.add_flag("--no-registry", no_registry_,
                      "Do not keep the objects of registered model versions the scope does not use");
@@ -60,7 +64,11 @@ class GcCommand : public Command {
       ASSIGN_OR_RETURN(GcReport report,
                        CollectGarbage(loaded->project, loaded->workspace, store, preview));
       if (report.removed == 0) {
-        console.Out("Nothing to remove.");
+        if (json_) {
+          PrintJson(console, report, /*dry=*/false);
+        } else {
+          console.Out("Nothing to remove.");
+        }
         return OkStatus();
       }
       if (!::isatty(STDIN_FILENO)) {
@@ -74,19 +82,39 @@ class GcCommand : public Command {
       std::string answer;
       std::getline(std::cin, answer);
       if (answer != "y" && answer != "Y" && answer != "yes") {
-        console.Out("Nothing removed.");
+        if (json_) {
+          report.removed = 0;
+          report.removed_bytes = 0;
+          PrintJson(console, report, /*dry=*/false);
+        } else {
+          console.Out("Nothing removed.");
+        }
         return OkStatus();
       }
     }
     ASSIGN_OR_RETURN(GcReport report,
                      CollectGarbage(loaded->project, loaded->workspace, store, options_));
-    console.Out(fmt::format("{} {} objects ({} bytes); kept {} used by {}.",
-                            options_.dry ? "Would remove" : "Removed", report.removed,
-                            report.removed_bytes, report.referenced, Describe(report)));
+    if (json_) {
+      PrintJson(console, report, options_.dry);
+    } else {
+      console.Out(fmt::format("{} {} objects ({} bytes); kept {} used by {}.",
+                              options_.dry ? "Would remove" : "Removed", report.removed,
+                              report.removed_bytes, report.referenced, Describe(report)));
+    }
     return OkStatus();
   }
 
  private:
+  // With --dry, "removed" counts what would go.
+  static void PrintJson(Console& console, const GcReport& report, bool dry) {
+    nlohmann::ordered_json json = {{"dry", dry},
+                                   {"removed", report.removed},
+                                   {"removed_bytes", report.removed_bytes},
+                                   {"kept", report.referenced},
+                                   {"kept_for", report.sources}};
+    console.Out(json.dump(2));
+  }
+
   static std::string Describe(const GcReport& report) {
     if (report.sources.size() <= 3) {
       std::string text;
@@ -117,6 +145,7 @@ class GcCommand : public Command {
   GcOptions options_;
   bool force_ = false;
   bool no_registry_ = false;
+  bool json_ = false;
   std::string registry_url_;
 };
 

@@ -228,6 +228,9 @@ TEST_F(ExperimentsTest, GcKeepsRegisteredModelVersions) {
   auto kept = RunConveyor(dir_.path(), "gc -w -f", env_);
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_NE(kept.out.find("used by workspace, registered models."), std::string::npos) << kept.out;
+  Json nothing = JsonOf("gc -w --json");  // nothing to remove: no question asked
+  EXPECT_EQ(nothing["removed"], 0);
+  EXPECT_EQ(nothing["kept_for"], Json::parse(R"(["workspace", "registered models"])"));
   EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
 
   // Without the registry gc cannot know what is registered, so it stops.
@@ -251,6 +254,11 @@ TEST_F(ExperimentsTest, GcKeepsRegisteredModelVersions) {
   ASSERT_EQ(named.exit_code, 0) << named.err;
   EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
 
+  Json preview = JsonOf("gc -w --dry --json --no-registry");
+  EXPECT_EQ(preview["dry"], true);
+  EXPECT_EQ(preview["removed"], 2);
+  EXPECT_EQ(preview["kept_for"], Json::parse(R"(["workspace"])"));
+  EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
   auto dropped = RunConveyor(dir_.path(), "gc -w -f --no-registry", env_);
   ASSERT_EQ(dropped.exit_code, 0) << dropped.err;
   EXPECT_EQ(dropped.out.rfind("Removed 2 objects", 0), 0u) << dropped.out;
