@@ -49,11 +49,12 @@ class GcCommand : public Command {
   Status Run(const GlobalOptions& global, Console& console) override {
     ASSIGN_OR_RETURN(std::unique_ptr<LoadedPipeline> loaded, LoadPipeline(global, Access::kWrite));
     ObjectStore store(loaded->project.cache_dir());
+    RETURN_IF_ERROR(CheckGcScope(options_));
     if (!no_registry_) {
       Result<std::set<std::string>> registered = RegisteredObjects(loaded->project);
       if (!registered.ok()) {
         return Error(registered.status().code(),
-                     "{}; or pass --no-registry to keep only what the scope uses",
+                     "{}; to keep only what the scope uses, run gc with --no-registry instead",
                      registered.status().message());
       }
       options_.registered = std::move(*registered);
@@ -129,14 +130,12 @@ class GcCommand : public Command {
   }
 
   // Every registered model version's objects; none for a project that never
-  // made a registry.
+  // made its default registry. A registry named elsewhere must exist.
   Result<std::set<std::string>> RegisteredObjects(const Project& project) const {
     ASSIGN_OR_RETURN(ConveyorConfig config, LoadConveyorConfig(project.root()));
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<RegistryStore> registry,
-        OpenExistingProjectRegistry(project, config, registry_url_, LostRegistry::kRefuse));
-    if (registry == nullptr && !registry_url_.empty())
-      return Error(Code::kNotFound, "--registry {}: there is no such registry", registry_url_);
+    ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> registry,
+                     OpenExistingProjectRegistry(project, config, registry_url_,
+                                                 LostRegistry::kRefuse, NamedRegistry::kMustExist));
     if (registry == nullptr)
       return std::set<std::string>{};
     return RegistryModelObjects(*registry);

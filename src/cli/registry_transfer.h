@@ -28,9 +28,10 @@ namespace conveyor::cli {
 
 class ProjectRegistrySync {
  public:
-  // Opens the project's registry (registry_location.h) if it exists. A lost
-  // registry is an error with kRefuse (push) and left for Import to create
-  // with kCreate (fetch, pull).
+  // Opens the project's registry (registry_location.h) if it exists. With
+  // kRefuse (push), a registry that cannot be opened, lost ones included, is
+  // an error that offers --no-registry; with kCreate (fetch, pull) a lost
+  // one is left for Import to create.
   static Result<ProjectRegistrySync> Open(const Project& project, LostRegistry lost);
 
   // Every model version's objects; empty without a registry.

@@ -87,13 +87,22 @@ Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& projec
 Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(const Project& project,
                                                                    const ConveyorConfig& config,
                                                                    std::string_view flag,
-                                                                   LostRegistry lost) {
+                                                                   LostRegistry lost,
+                                                                   NamedRegistry named) {
   const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
-  const std::string url = ResolveRegistryUrl(project, config, flag, env ? env : "");
-  bool lost_and_refused = lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url);
-  if (!lost_and_refused && !IsPostgresUrl(url) && !PathExists(std::string(SqlitePathOf(url))))
-    return std::unique_ptr<RegistryStore>();
-  return OpenProjectRegistry(project, config, flag, lost);
+  const std::string_view env_value = env != nullptr ? env : "";
+  const std::string url = ResolveRegistryUrl(project, config, flag, env_value);
+  if (IsPostgresUrl(url) || PathExists(std::string(SqlitePathOf(url))) ||
+      (lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url))) {
+    return OpenProjectRegistry(project, config, flag, lost);
+  }
+  if (named == NamedRegistry::kMustExist && !IsDefaultRegistry(project, url)) {
+    std::string_view source = !flag.empty()        ? "--registry"
+                              : !env_value.empty() ? kRegistryEnv
+                                                   : "conveyor.yaml's registry";
+    return Error(Code::kNotFound, "the registry {} (named by {}) does not exist", url, source);
+  }
+  return std::unique_ptr<RegistryStore>();
 }
 
 }  // namespace conveyor

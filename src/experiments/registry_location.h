@@ -47,14 +47,21 @@ Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(
     const Project& project, const ConveyorConfig& config, std::string_view flag,
     LostRegistry lost = LostRegistry::kRefuse);
 
+// What OpenExistingProjectRegistry does when a SQLite registry named by
+// --registry, CONVEYOR_REGISTRY or conveyor.yaml is not there.
+enum class NamedRegistry {
+  kMayBeAbsent,  // no registry yet: push, whose first run makes none
+  kMustExist,    // an error naming it and where it was named: gc, which
+                 // must not take a mistyped path for "nothing registered"
+};
+
 // OpenProjectRegistry for a command that only reads what is registered and
-// must not create a registry: null when the project never made one (a
-// SQLite file that is not there, lost or not, with kCreate). PostgreSQL
+// must not create a registry: null when the project never made one (the
+// default database is not there, lost or not, with kCreate). PostgreSQL
 // always counts as existing. With kRefuse a lost default database is the
 // same error as above.
-Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(const Project& project,
-                                                                   const ConveyorConfig& config,
-                                                                   std::string_view flag,
-                                                                   LostRegistry lost);
+Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(
+    const Project& project, const ConveyorConfig& config, std::string_view flag, LostRegistry lost,
+    NamedRegistry named = NamedRegistry::kMayBeAbsent);
 
 }  // namespace conveyor

@@ -143,5 +143,24 @@ TEST_F(RegistryLocationTest, OpeningAnExistingRegistryCreatesNone) {
   EXPECT_FALSE(fs::exists(elsewhere));
 }
 
+// gc asks for a named registry to exist: a mistyped path must not read as
+// "nothing is registered". The default location may still be absent.
+TEST_F(RegistryLocationTest, ANamedRegistryThatMustExistIsNamedWhenMissing) {
+  ConveyorConfig config;
+  config.registry = "sqlite:team.db";
+  auto named = OpenExistingProjectRegistry(*project_, config, "", LostRegistry::kRefuse,
+                                           NamedRegistry::kMustExist);
+  ASSERT_FALSE(named.ok());
+  EXPECT_EQ(named.status().code(), Code::kNotFound);
+  EXPECT_EQ(named.status().message(), "the registry sqlite:" + (temp_.path() / "team.db").string() +
+                                          " (named by conveyor.yaml's registry) does not exist");
+  EXPECT_FALSE(fs::exists(temp_.path() / "team.db"));
+
+  auto by_default = OpenExistingProjectRegistry(*project_, ConveyorConfig{}, "",
+                                                LostRegistry::kRefuse, NamedRegistry::kMustExist);
+  ASSERT_TRUE(by_default.ok()) << by_default.status().message();
+  EXPECT_EQ(*by_default, nullptr);
+}
+
 }  // namespace
 }  // namespace conveyor

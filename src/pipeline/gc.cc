@@ -148,13 +148,18 @@ Result<std::set<std::string>> WorkspaceObjects(const Project& project, const Wor
   return used;
 }
 
-Result<GcReport> CollectGarbage(const Project& project, const Workspace& workspace,
-                                const ObjectStore& store, const GcOptions& options) {
+Status CheckGcScope(const GcOptions& options) {
   if (!options.workspace && !options.all_branches && !options.all_tags && !options.all_commits) {
     return Error(Code::kUsage,
                  "say what to keep: -w (the workspace), and optionally -a (all branches), -T "
                  "(all tags) or -A (all commits)");
   }
+  return OkStatus();
+}
+
+Result<GcReport> CollectGarbage(const Project& project, const Workspace& workspace,
+                                const ObjectStore& store, const GcOptions& options) {
+  RETURN_IF_ERROR(CheckGcScope(options));
   GcReport report;
   // The workspace is always kept: removing what is checked out now would
   // surprise everyone.

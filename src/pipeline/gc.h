@@ -51,6 +51,9 @@ Result<std::set<std::string>> WorkspaceObjects(const Project& project, const Wor
                                                const std::vector<std::string>& targets = {},
                                                bool for_remote = false);
 
+// kUsage, saying which flags there are, when `options` keeps nothing.
+Status CheckGcScope(const GcOptions& options);
+
 // Fails without touching the cache when no scope is given, when a lock or
 // .dvc file in scope cannot be parsed, or when Git history is asked for in a
 // project without Git.

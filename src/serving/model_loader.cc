@@ -64,8 +64,14 @@ Status CheckCopy(const fs::path& dir, std::string_view md5, const Tree* cached,
       }
     }
   }
-  return Error(Code::kInvalid, "the files checked out to {} hash to {}, not {}", dir.string(),
-               hashed.hash.md5, md5);
+  if (cached != nullptr) {
+    // No file differs from the listing (whose own md5 LoadTree checked),
+    // yet the whole does: the checkout itself went wrong.
+    return Error(Code::kInvalid, "the files checked out from the cache {} hash to {}, not {}",
+                 objects.cache_dir().string(), hashed.hash.md5, md5);
+  }
+  return Error(Code::kInvalid, "{} does not hold version {}: its files hash to {}", dir.string(),
+               md5, hashed.hash.md5);
 }
 
 // spec_path relative to the model's directory (version.path).
@@ -106,6 +112,10 @@ Status RegistryModelLoader::Materialise(std::string_view md5) {
       return OkStatus();
     }
     fs::remove_all(target, ec);
+    if (ec) {
+      return Error(Code::kIo, "cannot remove {}, which no longer holds version {}: {}",
+                   target.string(), md5, ec.message());
+    }
   }
   Result<Tree> tree = objects_.LoadTree(md5);
   if (!tree.ok()) {
@@ -132,10 +142,13 @@ Status RegistryModelLoader::Materialise(std::string_view md5) {
   if (status.ok() && ::rename(tmp.c_str(), target.c_str()) != 0) {
     const int error = errno;
     const std::string reason = ErrnoMessage();
-    // Another process materialised it first: use theirs.
+    // Another process materialised it first: use theirs, if it holds the
+    // version.
     if ((error != ENOTEMPTY && error != EEXIST) || !fs::is_directory(target, ec)) {
       status =
           Error(Code::kIo, "cannot rename {} to {}: {}", tmp.string(), target.string(), reason);
+    } else {
+      status = CheckCopy(target, md5, nullptr, objects_);
     }
   }
   fs::remove_all(tmp, ec);

@@ -504,7 +504,9 @@ Json ReplaceOperation(const std::string& model) {
                 {{404, "Error", "no such tag, alias or version (replace_failed)"},
                  {422, "Error",
                   "no tag, a malformed body or tag (invalid_request, invalid_tag), or a version "
-                  "the registry refuses (replace_failed)"},
+                  "that cannot be served as registered: refused by the registry, a cache object "
+                  "that no longer hashes to its name, a model file or spec that does not load "
+                  "(replace_failed)"},
                  {500, "Error", "the new model failed to load, check or warm (replace_failed)"},
                  {503, "Error", "the registry is unreachable (replace_failed)"}},
                 /*takes_body=*/true));

@@ -238,15 +238,23 @@ TEST_F(ExperimentsTest, GcKeepsRegisteredModelVersions) {
   auto lost = RunConveyor(dir_.path(), "gc -w -f", env_);
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_NE(lost.err.find("registry.db is missing"), std::string::npos) << lost.err;
-  EXPECT_NE(lost.err.find("; or pass --no-registry to keep only what the scope uses"),
+  EXPECT_NE(lost.err.find("; to keep only what the scope uses, run gc with --no-registry instead"),
             std::string::npos)
       << lost.err;
+  EXPECT_EQ(RunConveyor(dir_.path(), "gc", env_).exit_code, 2);  // the scope is checked first
+  // A registry named anywhere that is not there: a typo is not "nothing
+  // registered".
   auto typo = RunConveyor(dir_.path(), "gc -w -f --registry sqlite:nowhere.db", env_);
   EXPECT_EQ(typo.exit_code, 1);
-  EXPECT_NE(typo.err.find("--registry sqlite:nowhere.db: there is no such registry"),
-            std::string::npos)
+  EXPECT_NE(typo.err.find("nowhere.db (named by --registry) does not exist"), std::string::npos)
       << typo.err;
+  auto unset = RunConveyor(dir_.path(), "gc -w -f", env_ + "CONVEYOR_REGISTRY=sqlite:unset.db ");
+  EXPECT_EQ(unset.exit_code, 1);
+  EXPECT_NE(unset.err.find("unset.db (named by CONVEYOR_REGISTRY) does not exist"),
+            std::string::npos)
+      << unset.err;
   EXPECT_FALSE(fs::exists(dir_ / "nowhere.db"));
+  EXPECT_FALSE(fs::exists(dir_ / "unset.db"));
   EXPECT_TRUE(fs::exists(v1_dir) && fs::exists(v1_weights));
 
   // Named explicitly, the database elsewhere still protects v1.

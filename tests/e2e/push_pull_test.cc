@@ -99,8 +99,10 @@ TEST_F(PushPullTest, PushDeleteCachePullRestores) {
 // (DVC's layout and listing format, written without conveyor's code; there
 // is no dvc in Debian 12 to run).
 std::string DvcReference(const std::string& args) {
-  return std::string("/usr/bin/python3 ") + CONVEYOR_SOURCE_DIR +
-         "/tests/e2e/dvc_remote_reference.py " + args;
+  return "/usr/bin/python3 " +
+         testing::ShellQuote(std::string(CONVEYOR_SOURCE_DIR) +
+                             "/tests/e2e/dvc_remote_reference.py") +
+         " " + args;
 }
 
 // A remote filled the way DVC pushes, with the .dvc file DVC writes, pulls
@@ -109,6 +111,11 @@ TEST_F(PushPullTest, PullsARemoteFilledTheWayDvcFillsIt) {
   WriteFile(dir_ / "theirs/images/cat.txt", "meow\n");
   WriteFile(dir_ / "theirs/images/dogs/rex.txt", "woof\n");
   WriteFile(dir_ / "theirs/images/dogs/fido.txt", "");
+  // Where DVC's order and escaping could differ from a naive one: "a-b/x"
+  // sorts before "a/b" ('-' < '/'), and "\u00e9" is how the JSON spells é.
+  WriteFile(dir_ / "theirs/images/a-b/x.txt", "x\n");
+  WriteFile(dir_ / "theirs/images/a/b.txt", "b\n");
+  WriteFile(dir_ / "theirs/images/\xc3\xa9.txt", "e\n");
   ASSERT_EQ(testing::Shell(dir_.path(),
                            DvcReference("fill dvcstore theirs/images") + " > theirs/images.dvc"),
             0);
@@ -121,11 +128,14 @@ TEST_F(PushPullTest, PullsARemoteFilledTheWayDvcFillsIt) {
 
   auto pull = RunConveyor(fresh, "pull");
   ASSERT_EQ(pull.exit_code, 0) << pull.err;
-  // Three files (10 B) and the 212-byte listing of three entries.
-  EXPECT_EQ(pull.out, "4 files fetched (222 B), 0 already in the cache\n") << pull.out;
+  // Six files (16 B) and the 418-byte listing of six entries.
+  EXPECT_EQ(pull.out, "7 files fetched (434 B), 0 already in the cache\n") << pull.out;
   EXPECT_EQ(ReadFile(fresh / "images/cat.txt"), "meow\n");
   EXPECT_EQ(ReadFile(fresh / "images/dogs/rex.txt"), "woof\n");
   EXPECT_EQ(ReadFile(fresh / "images/dogs/fido.txt"), "");
+  EXPECT_EQ(ReadFile(fresh / "images/a-b/x.txt"), "x\n");
+  EXPECT_EQ(ReadFile(fresh / "images/a/b.txt"), "b\n");
+  EXPECT_EQ(ReadFile(fresh / "images/\xc3\xa9.txt"), "e\n");
   auto status = RunConveyor(fresh, "status");
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(status.out, "Data and pipelines are up to date.\n");
