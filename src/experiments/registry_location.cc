@@ -43,12 +43,11 @@ bool DefaultRegistryLost(const Project& project, std::string_view url) {
          PathExists(StateDir(project) / kRegistryCreatedMarker);
 }
 
-Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& project,
-                                                           const ConveyorConfig& config,
-                                                           std::string_view flag,
-                                                           LostRegistry lost) {
-  const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
-  std::string url = ResolveRegistryUrl(project, config, flag, env ? env : "");
+namespace {
+
+// OpenProjectRegistry once `url` is resolved.
+Result<std::unique_ptr<RegistryStore>> OpenResolved(const Project& project, const std::string& url,
+                                                    LostRegistry lost) {
   if (!IsDefaultRegistry(project, url))
     return OpenRegistryStore(url);
   const std::filesystem::path state_dir = StateDir(project);
@@ -84,6 +83,16 @@ Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& projec
   return store;
 }
 
+}  // namespace
+
+Result<std::unique_ptr<RegistryStore>> OpenProjectRegistry(const Project& project,
+                                                           const ConveyorConfig& config,
+                                                           std::string_view flag,
+                                                           LostRegistry lost) {
+  const char* env = std::getenv(kRegistryEnv);  // NOLINT(concurrency-mt-unsafe): main thread
+  return OpenResolved(project, ResolveRegistryUrl(project, config, flag, env ? env : ""), lost);
+}
+
 Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(const Project& project,
                                                                    const ConveyorConfig& config,
                                                                    std::string_view flag,
@@ -94,7 +103,7 @@ Result<std::unique_ptr<RegistryStore>> OpenExistingProjectRegistry(const Project
   const std::string url = ResolveRegistryUrl(project, config, flag, env_value);
   if (IsPostgresUrl(url) || PathExists(std::string(SqlitePathOf(url))) ||
       (lost == LostRegistry::kRefuse && DefaultRegistryLost(project, url))) {
-    return OpenProjectRegistry(project, config, flag, lost);
+    return OpenResolved(project, url, lost);
   }
   if (named == NamedRegistry::kMustExist && !IsDefaultRegistry(project, url)) {
     std::string_view source = !flag.empty()        ? "--registry"
